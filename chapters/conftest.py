@@ -1,0 +1,44 @@
+"""pytest wiring for the chapters.
+
+nbval executes every chapter and compares each cell's outputs with the
+committed ones. After a chapter's last cell, one more test item, "headline
+values", reads the values the chapter glued *in that fresh run* and checks
+them against ``nbcode.variants.EXPECTED`` for the ``cpu`` profile (the
+defaults). With ``pytest -n 2 --dist loadfile`` it runs in the same worker
+as the chapter's cells, after them.
+"""
+
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from nbval.plugin import IPyNbCell
+
+from nbcode.book import glued_values
+from nbcode.variants import check_values
+
+
+class HeadlineValues(pytest.Item):
+    def __init__(self, *, chapter, cells, **kwargs):
+        super().__init__(**kwargs)
+        self.chapter, self.cells = chapter, cells
+
+    def runtest(self):
+        fresh = SimpleNamespace(cells=[{"outputs": cell.test_outputs or []} for cell in self.cells])
+        problems = check_values(self.chapter, "cpu", glued_values(fresh))
+        if problems:
+            raise AssertionError("\n".join(problems))
+
+    def reportinfo(self):
+        return self.path, None, f"{self.chapter}: headline values"
+
+
+def pytest_collection_modifyitems(session, config, items):
+    cells_by_file = {}
+    for item in items:
+        if isinstance(item, IPyNbCell):
+            cells_by_file.setdefault(item.parent, []).append(item)
+    for notebook, cells in cells_by_file.items():
+        check = HeadlineValues.from_parent(notebook, name="headline values",
+                                           chapter=Path(notebook.path).stem, cells=cells)
+        items.insert(items.index(cells[-1]) + 1, check)

@@ -1,0 +1,101 @@
+"""nbcode: the small library that the chapters of *Neural Networks, Tested* share.
+
+Modules: :mod:`nbcode.data` (datasets as tensors), :mod:`nbcode.train` (the
+training loop), :mod:`nbcode.metrics`, :mod:`nbcode.plot`, and, for maintainers,
+:mod:`nbcode.book` and :mod:`nbcode.variants`. This file holds :func:`setup`,
+which every chapter calls first.
+"""
+
+import os
+import random
+
+import numpy as np
+import torch
+
+__all__ = ["setup", "cpu_threads"]
+
+
+def cpu_threads(threads="auto"):
+    """Return the number of intra-op CPU threads PyTorch should use.
+
+    ``"auto"`` uses ``NBCODE_THREADS`` if it is set, otherwise half the cores
+    this process may run on (at least 1, at most 8). Half, because on a small
+    machine another process is usually busy too (a second notebook under test,
+    the browser, data loading), and PyTorch's worker threads slow down badly
+    when they compete for cores: on a 2-core machine, two threads trained a
+    small MLP 4-5 times slower than one thread while a second notebook ran, and
+    were at best 1.3 times faster when nothing else ran.
+    """
+    if threads == "auto":
+        threads = os.environ.get("NBCODE_THREADS", "auto")
+    if threads == "auto":
+        try:
+            cores = len(os.sched_getaffinity(0))
+        except AttributeError:  # macOS and Windows have no affinity masks
+            cores = os.cpu_count() or 1
+        return max(1, min(cores // 2, 8))
+    try:
+        count = int(threads)
+    except (TypeError, ValueError):
+        count = 0
+    if count < 1:
+        raise ValueError(
+            f"threads={threads!r} is not a thread count: use 'auto' or a positive "
+            "integer (also in the NBCODE_THREADS environment variable)."
+        )
+    return count
+
+
+def _pick_device(device):
+    if isinstance(device, torch.device):
+        device = str(device)
+    if device == "auto":
+        if torch.cuda.is_available():
+            return torch.device("cuda")
+        if torch.backends.mps.is_available():
+            return torch.device("mps")
+        return torch.device("cpu")
+    kind, _, index = str(device).partition(":")
+    if kind not in ("cpu", "cuda", "mps") or (index and not index.isdigit()):
+        raise ValueError(
+            f"Unknown device {device!r}: use 'auto', 'cpu', 'cuda', 'cuda:N' or 'mps'."
+        )
+    if kind == "cuda":
+        if not torch.cuda.is_available():
+            raise RuntimeError(
+                f"device={device!r} needs a CUDA GPU, but PyTorch sees none here. "
+                "Use device='auto' (GPU if there is one, else CPU) or device='cpu'. "
+                "In Colab: Runtime > Change runtime type > GPU."
+            )
+        if index and int(index) >= torch.cuda.device_count():
+            raise RuntimeError(
+                f"device={device!r} does not exist: this machine has "
+                f"{torch.cuda.device_count()} CUDA device(s), numbered from 0."
+            )
+    if kind == "mps" and not torch.backends.mps.is_available():
+        raise RuntimeError(
+            f"device={device!r} needs Apple's Metal (MPS) backend, which is not available "
+            "here. Use device='auto' or device='cpu'."
+        )
+    return torch.device(device)
+
+
+def setup(seed=0, device="auto", threads="auto"):
+    """Make a chapter reproducible and pick where it runs; return the device.
+
+    Seeds Python, NumPy and PyTorch with ``seed``, makes PyTorch use
+    deterministic algorithms (an operation without one raises an error rather
+    than silently varying), sets the CPU thread count (see :func:`cpu_threads`)
+    and resolves ``device``: ``"auto"`` picks CUDA, then Apple's MPS, then the CPU;
+    naming a device that is absent raises an error that says what to use instead.
+    """
+    chosen = _pick_device(device)
+    torch.set_num_threads(cpu_threads(threads))
+    # cuBLAS reads this when it starts; without it deterministic mode raises on GPU.
+    os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
+    torch.use_deterministic_algorithms(True)
+    torch.backends.cudnn.benchmark = False
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+    return chosen

@@ -1,0 +1,63 @@
+"""Classification metrics from a model's outputs, computed by scikit-learn.
+
+Every function takes the raw ``outputs`` of a model and the ``targets``.
+:func:`predictions` turns outputs into classes: several logits per example
+(shape ``(N, C)``) give the argmax; one logit per example (shape ``(N,)`` or
+``(N, 1)``) gives class 1 where the logit is positive, which is where the
+sigmoid probability exceeds 0.5. Integer outputs are taken as classes already.
+"""
+
+import numpy as np
+import torch
+from sklearn import metrics as sk
+
+__all__ = ["predictions", "accuracy", "f1", "confusion_matrix"]
+
+
+def predictions(outputs):
+    """Predicted classes (a NumPy integer array) from a model's outputs."""
+    outputs = torch.as_tensor(outputs).detach().cpu()
+    if not outputs.is_floating_point():
+        return outputs.reshape(-1).numpy()
+    if outputs.ndim == 1 or (outputs.ndim == 2 and outputs.shape[1] == 1):
+        return (outputs.reshape(-1) > 0).long().numpy()
+    if outputs.ndim == 2:
+        return outputs.argmax(dim=1).numpy()
+    raise ValueError(
+        f"Cannot read classes from outputs of shape {tuple(outputs.shape)}: expected "
+        "(N,) or (N, 1) logits for two classes, or (N, C) logits for C classes."
+    )
+
+
+def _pair(outputs, targets):
+    predicted = predictions(outputs)
+    expected = torch.as_tensor(targets).detach().cpu().reshape(-1).long().numpy()
+    if len(predicted) != len(expected):
+        raise ValueError(
+            f"{len(predicted)} predictions but {len(expected)} targets: outputs of shape "
+            f"{tuple(torch.as_tensor(outputs).shape)} do not match targets of shape "
+            f"{tuple(torch.as_tensor(targets).shape)}."
+        )
+    return expected, predicted
+
+
+def accuracy(outputs, targets):
+    """Share of examples whose predicted class is the target."""
+    return float(sk.accuracy_score(*_pair(outputs, targets)))
+
+
+def f1(outputs, targets, average="binary"):
+    """F1 score: the harmonic mean of precision and recall.
+
+    With two classes (``average="binary"``) class 1 is the positive class;
+    with more, pass ``average="macro"`` to average the per-class scores.
+    """
+    return float(sk.f1_score(*_pair(outputs, targets), average=average, zero_division=0))
+
+
+def confusion_matrix(outputs, targets, num_classes=None):
+    """Counts: row = true class, column = predicted class."""
+    expected, predicted = _pair(outputs, targets)
+    if num_classes is None:
+        num_classes = int(max(expected.max(initial=0), predicted.max(initial=0))) + 1
+    return sk.confusion_matrix(expected, predicted, labels=np.arange(num_classes))

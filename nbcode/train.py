@@ -1,0 +1,192 @@
+"""The training loop: :func:`fit`, :func:`evaluate`, :func:`predict` and :class:`History`.
+
+Data is either in memory (a ``TensorDataset`` or an ``(inputs, targets)``
+pair of tensors), which the loop slices with a random permutation each epoch,
+with no per-example Python work, or any ``DataLoader`` yielding
+``(inputs, targets)`` batches.
+"""
+
+import copy
+import sys
+from dataclasses import dataclass, field
+
+import torch
+from torch.utils.data import DataLoader, TensorDataset
+from tqdm import tqdm
+
+__all__ = ["History", "fit", "evaluate", "predict"]
+
+
+@dataclass
+class History:
+    """What :func:`fit` measured: one dict per epoch, e.g. ``{"train_loss": .., "val_acc": ..}``."""
+
+    epochs: list = field(default_factory=list)
+    monitor: str = "val_loss"
+    best_epoch: int = None
+
+    def __getitem__(self, key):
+        """All epochs' values of one quantity: ``history["val_acc"]``."""
+        return [record[key] for record in self.epochs]
+
+    def plot(self):
+        """Training and validation curves, one panel per quantity."""
+        from .plot import plot_history
+
+        return plot_history(self)
+
+
+def _as_dataset(data, name):
+    if isinstance(data, (TensorDataset, DataLoader)):
+        return data
+    if isinstance(data, (tuple, list)) and len(data) == 2 and all(map(torch.is_tensor, data)):
+        if len(data[0]) != len(data[1]):
+            raise ValueError(
+                f"{name} has {len(data[0])} inputs but {len(data[1])} targets; they must match."
+            )
+        return TensorDataset(*data)
+    raise TypeError(
+        f"{name} must be a TensorDataset, an (inputs, targets) pair of tensors or a "
+        f"DataLoader, not {type(data).__name__}."
+    )
+
+
+def _batches(data, batch_size, shuffle, device):
+    if isinstance(data, DataLoader):
+        for inputs, targets in data:
+            yield inputs.to(device, non_blocking=True), targets.to(device, non_blocking=True)
+        return
+    inputs, targets = data.tensors[0], data.tensors[1]
+    order = torch.randperm(len(inputs), device=inputs.device) if shuffle else None
+    for start in range(0, len(inputs), batch_size):
+        if shuffle:
+            index = order[start : start + batch_size]
+            batch = inputs[index], targets[index]
+        else:
+            batch = inputs[start : start + batch_size], targets[start : start + batch_size]
+        yield batch[0].to(device, non_blocking=True), batch[1].to(device, non_blocking=True)
+
+
+def _n_batches(data, batch_size):
+    return len(data) if isinstance(data, DataLoader) else -(-len(data) // batch_size)
+
+
+def _device_of(model):
+    parameter = next(model.parameters(), None)
+    return parameter.device if parameter is not None else torch.device("cpu")
+
+
+def _loss(loss_fn, outputs, targets):
+    try:
+        return loss_fn(outputs, targets)
+    except (RuntimeError, ValueError) as error:
+        raise ValueError(
+            f"The loss cannot compare model outputs of shape {tuple(outputs.shape)} "
+            f"({outputs.dtype}) with targets of shape {tuple(targets.shape)} ({targets.dtype}): "
+            f"{error}"
+        ) from error
+
+
+def _score(metrics, outputs, targets):
+    return {name: metric(outputs, targets) for name, metric in (metrics or {}).items()}
+
+
+@torch.no_grad()
+def predict(model, data, batch_size=1024):
+    """Outputs of ``model`` for every example of ``data`` in order, and the targets.
+
+    The model runs in evaluation mode (dropout off, batch norm using its running
+    statistics) and is put back in the mode it was in.
+    """
+    data = _as_dataset(data, "data")
+    was_training = model.training
+    model.eval()
+    outputs, targets = [], []
+    for inputs, batch_targets in _batches(data, batch_size, False, _device_of(model)):
+        outputs.append(model(inputs))
+        targets.append(batch_targets)
+    model.train(was_training)
+    return torch.cat(outputs), torch.cat(targets)
+
+
+def evaluate(model, data, loss_fn=None, metrics=None, batch_size=1024):
+    """Loss (if ``loss_fn`` is given) and ``metrics`` of ``model`` on all of ``data``.
+
+    ``metrics`` maps names to functions of ``(outputs, targets)``, such as
+    :func:`nbcode.metrics.accuracy`; they see the whole dataset at once, so a
+    score like F1 is computed from all predictions, not averaged over batches.
+    """
+    outputs, targets = predict(model, data, batch_size)
+    result = {"loss": _loss(loss_fn, outputs, targets).item()} if loss_fn else {}
+    return result | _score(metrics, outputs, targets)
+
+
+def fit(model, loss_fn, optimizer, train_data, val_data=None, *, epochs, batch_size=64,
+        metrics=None, scheduler=None, monitor="loss", progress=True):
+    """Train ``model`` for ``epochs`` epochs and return its :class:`History`.
+
+    Each epoch has a training phase (``model.train()``, a shuffled pass over
+    ``train_data`` in batches of ``batch_size``, one optimiser step per batch,
+    then ``scheduler.step()`` if a scheduler is given, so use per-batch
+    schedules such as ``OneCycleLR``) and, with ``val_data``, a validation phase
+    (:func:`evaluate`: evaluation mode, no gradients). ``monitor`` names the
+    validation quantity that picks the best epoch: ``"loss"`` (lower is better)
+    or a key of ``metrics`` (higher is better). After the last epoch the model
+    gets back the weights of its best epoch. Progress shows as one line per
+    epoch that ends with the epoch's numbers and no timings, so that a saved
+    notebook shows the same text on every run.
+    """
+    train_data = _as_dataset(train_data, "train_data")
+    val_data = _as_dataset(val_data, "val_data") if val_data is not None else None
+    if monitor != "loss" and monitor not in (metrics or {}):
+        raise ValueError(f"monitor={monitor!r} must be 'loss' or one of the metrics {list(metrics or {})}.")
+    device = _device_of(model)
+    history = History(monitor=f"val_{monitor}" if val_data is not None else None)
+    best_score, best_state = None, None
+    width = len(str(epochs))
+    for epoch in range(1, epochs + 1):
+        model.train()
+        bar = tqdm(total=_n_batches(train_data, batch_size), desc=f"epoch {epoch:>{width}}/{epochs}",
+                   file=sys.stdout, disable=not progress, leave=True, dynamic_ncols=True)
+        total_loss, seen, outputs, targets = 0.0, 0, [], []
+        for inputs, batch_targets in _batches(train_data, batch_size, True, device):
+            batch_outputs = model(inputs)
+            loss = _loss(loss_fn, batch_outputs, batch_targets)
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            if scheduler is not None:
+                scheduler.step()
+            # Keep sums as tensors: calling .item() every step would wait for the GPU.
+            total_loss = total_loss + loss.detach() * len(batch_targets)
+            seen += len(batch_targets)
+            if metrics:
+                outputs.append(batch_outputs.detach())
+                targets.append(batch_targets)
+            bar.update()
+        record = {"epoch": epoch, "train_loss": float(total_loss) / seen}
+        if metrics:
+            scores = _score(metrics, torch.cat(outputs), torch.cat(targets))
+            record |= {f"train_{name}": value for name, value in scores.items()}
+        if val_data is not None:
+            scores = evaluate(model, val_data, loss_fn, metrics, batch_size=max(batch_size, 1024))
+            record |= {f"val_{name}": value for name, value in scores.items()}
+            score = -scores["loss"] if monitor == "loss" else scores[monitor]
+            if best_score is None or score > best_score:
+                best_score, history.best_epoch = score, epoch
+                best_state = copy.deepcopy(model.state_dict())
+        history.epochs.append(record)
+        # The finished line replaces the live bar: numbers only, no timings.
+        bar.bar_format = "{desc}"
+        bar.set_description_str(_epoch_line(record, width, epochs), refresh=False)
+        bar.close()
+    if best_state is not None:
+        model.load_state_dict(best_state)
+        if progress:
+            print(f"restored the weights of epoch {history.best_epoch} (best {history.monitor})")
+    return history
+
+
+def _epoch_line(record, width, epochs):
+    numbers = "  ".join(f"{key} {value:.4f}" for key, value in record.items() if key != "epoch")
+    return f"epoch {record['epoch']:>{width}}/{epochs}  {numbers}"

@@ -1,0 +1,155 @@
+"""Chapter variants: one table of parameters per profile, and the runner.
+
+Profiles:
+
+- ``smoke``: tiny sizes, so that every chapter runs end to end in seconds on a CPU;
+- ``cpu``: the defaults in each notebook's ``parameters`` cell, which made the
+  committed outputs (a test checks that this table and the notebooks agree);
+- ``gpu``: full-size runs for a GPU.
+
+``EXPECTED`` holds the range each headline value must fall in, per profile;
+the ranges come from runs with several seeds. Run variants with::
+
+    python -m nbcode.variants --profile smoke --out variants-out [01_neuron ...]
+
+which executes the chapters with papermill, checks the expected ranges, and
+writes ``summary.json`` and ``summary.md`` (seconds, glued values, parameters,
+machine) to the output folder.
+"""
+
+import argparse
+import json
+import platform
+import sys
+import time
+from pathlib import Path
+
+from .book import ROOT, glued_values
+
+__all__ = ["PROFILES", "VARIANTS", "EXPECTED", "plan", "check_values", "run_variant", "main"]
+
+PROFILES = ("smoke", "cpu", "gpu")
+
+VARIANTS = {
+    "01_neuron": {
+        "smoke": {"epochs": 2},
+        "cpu": {"seed": 0, "device": "auto", "epochs": 30, "batch_size": 32, "learning_rate": 0.1},
+        "gpu": {"device": "cuda"},
+    },
+}
+
+# chapter -> glued name -> profile -> (lowest, highest) accepted value.
+EXPECTED = {
+    "01_neuron": {
+        "neuron_test_acc": {"smoke": (0.85, 1.0), "cpu": (0.95, 1.0), "gpu": (0.95, 1.0)},
+    },
+}
+
+
+class VariantError(ValueError):
+    """A request names a profile, chapter or parameter that does not exist."""
+
+
+def plan(profile, chapters=None, root=ROOT):
+    """Check a request and return ``[(chapter, notebook path, parameters)]``.
+
+    Unknown profiles, chapters and parameter names are errors: papermill itself
+    only warns when a parameter is not in the notebook, and the run would then
+    silently use the default.
+    """
+    import papermill
+
+    if profile not in PROFILES:
+        raise VariantError(f"Unknown profile {profile!r}: choose one of {', '.join(PROFILES)}.")
+    chapters = list(chapters) if chapters else list(VARIANTS)
+    unknown = [chapter for chapter in chapters if chapter not in VARIANTS]
+    if unknown:
+        raise VariantError(f"Unknown chapter(s) {', '.join(unknown)}: the chapters are {', '.join(VARIANTS)}.")
+    requests = []
+    for chapter in chapters:
+        path = Path(root) / "chapters" / f"{chapter}.ipynb"
+        parameters = VARIANTS[chapter][profile]
+        declared = papermill.inspect_notebook(str(path))
+        misnamed = sorted(set(parameters) - set(declared))
+        if misnamed:
+            raise VariantError(
+                f"{chapter} has no parameter(s) {', '.join(misnamed)} (profile {profile!r}); "
+                f"its parameters cell declares {', '.join(declared) or 'none'}."
+            )
+        requests.append((chapter, path, parameters))
+    return requests
+
+
+def check_values(chapter, profile, values):
+    """Messages for every headline value of ``chapter`` that is missing or out of range."""
+    problems = []
+    for name, ranges in EXPECTED.get(chapter, {}).items():
+        low, high = ranges[profile]
+        value = values.get(name)
+        if not isinstance(value, (int, float)):
+            problems.append(f"{chapter}: {name} was not glued as a number (got {value!r})")
+        elif not low <= value <= high:
+            problems.append(f"{chapter}: {name} = {value} is outside [{low}, {high}] ({profile} profile)")
+    return problems
+
+
+def run_variant(chapter, path, parameters, out_dir):
+    """Execute one chapter with ``parameters``; return its seconds and glued values."""
+    import nbformat
+    import papermill
+
+    output = Path(out_dir) / f"{chapter}.ipynb"
+    start = time.perf_counter()
+    papermill.execute_notebook(str(path), str(output), parameters=parameters, cwd=str(path.parent),
+                               kernel_name="python3", progress_bar=False)
+    seconds = time.perf_counter() - start
+    values = glued_values(nbformat.read(output, as_version=4))
+    return {"seconds": round(seconds, 1), "values": values, "parameters": parameters}
+
+
+def _machine():
+    import torch
+
+    gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else None
+    return {"platform": platform.platform(), "python": platform.python_version(),
+            "torch": torch.__version__, "cpu_count": __import__("os").cpu_count(), "gpu": gpu}
+
+
+def _markdown(profile, summary):
+    lines = [f"# Variant run: profile `{profile}`", "",
+             f"Machine: {summary['machine']['platform']}, {summary['machine']['cpu_count']} CPUs, "
+             f"GPU: {summary['machine']['gpu'] or 'none'}, torch {summary['machine']['torch']}", "",
+             "| chapter | seconds | headline values | problems |", "| --- | ---: | --- | --- |"]
+    for chapter, result in summary["chapters"].items():
+        values = ", ".join(f"{name} = {value}" for name, value in result["values"].items())
+        lines.append(f"| {chapter} | {result['seconds']} | {values} | {'; '.join(result['problems']) or 'none'} |")
+    return "\n".join(lines) + "\n"
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m nbcode.variants", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--profile", required=True, help=f"one of {', '.join(PROFILES)}")
+    parser.add_argument("--out", required=True, type=Path, help="folder for executed notebooks and summaries")
+    parser.add_argument("chapters", nargs="*", help="chapters to run, e.g. 01_neuron (default: all)")
+    args = parser.parse_args(argv)
+    try:
+        requests = plan(args.profile, args.chapters)
+    except VariantError as error:
+        parser.error(str(error))
+    args.out.mkdir(parents=True, exist_ok=True)
+    summary = {"profile": args.profile, "machine": _machine(), "chapters": {}}
+    for chapter, path, parameters in requests:
+        print(f"{chapter} ({args.profile}) ...", flush=True)
+        result = run_variant(chapter, path, parameters, args.out)
+        result["problems"] = check_values(chapter, args.profile, result["values"])
+        summary["chapters"][chapter] = result
+        print(f"  {result['seconds']} s, {result['values']}", *result["problems"], sep="\n  ")
+    (args.out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
+    (args.out / "summary.md").write_text(_markdown(args.profile, summary))
+    failed = any(result["problems"] for result in summary["chapters"].values())
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,87 @@
+"""Checks of every committed chapter notebook, without running it."""
+
+import json
+import re
+
+import nbformat
+import papermill
+import pytest
+import yaml
+
+from nbcode.book import ROOT, book_config, chapter_paths, colab_url, expected_cells, glued_values
+from nbcode.variants import EXPECTED, PROFILES, VARIANTS
+
+CHAPTERS = chapter_paths()
+IDS = [path.stem for path in CHAPTERS]
+# Outputs must not reveal where or by whom a notebook was run.
+PERSONAL = re.compile(r"/home/|/root/|/Users/|[A-Z]:\\\\|site-packages|/tmp/|/work/")
+
+
+def code_cells(notebook):
+    return [cell for cell in notebook.cells if cell.cell_type == "code"]
+
+
+def test_there_are_chapters_and_the_toc_lists_exactly_them():
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    listed = [entry["file"] for part in toc["parts"] for entry in part.get("chapters") or []]
+    assert CHAPTERS and listed == [f"chapters/{path.stem}" for path in CHAPTERS]
+    captions = [part["caption"] for part in toc["parts"]]
+    assert captions == ["Foundations", "Architectures", "Beyond"][: len(captions)]
+
+
+@pytest.fixture(params=CHAPTERS, ids=IDS)
+def chapter(request):
+    return request.param, nbformat.read(request.param, as_version=4)
+
+
+def test_title_badge_and_colab_cell_follow_config(chapter):
+    path, notebook = chapter
+    assert re.match(r"# \d+\. \S", notebook.cells[0].source), "the first cell must be the title: '# N. Title'"
+    badge, setup = expected_cells(path)
+    sources = [cell.source for cell in notebook.cells]
+    assert badge in sources and setup in sources, "run `python -m nbcode.book sync` after changing _config.yml"
+    assert colab_url(f"chapters/{path.name}") in badge
+    setup_cell = next(cell for cell in notebook.cells if cell.source == setup)
+    assert setup_cell.outputs == [], "outside Colab the install cell prints nothing"
+
+
+def test_colab_url_derives_from_the_config():
+    config = book_config()
+    config["repository"] |= {"url": "https://github.com/someone/fork", "branch": "dev", "path_to_book": "book"}
+    assert colab_url("chapters/01_neuron.ipynb", config) == (
+        "https://colab.research.google.com/github/someone/fork/blob/dev/book/chapters/01_neuron.ipynb")
+
+
+def test_ran_in_order_from_a_fresh_kernel_without_errors(chapter):
+    _, notebook = chapter
+    counts = [cell.execution_count for cell in code_cells(notebook)]
+    assert counts == list(range(1, len(counts) + 1)), "re-run with `python -m nbcode.book run`"
+    assert not any(output.output_type == "error" for cell in code_cells(notebook) for output in cell.outputs)
+
+
+def test_outputs_are_clean_and_small(chapter):
+    path, notebook = chapter
+    assert path.stat().st_size < 2_000_000
+    for cell in code_cells(notebook):
+        for output in cell.outputs:
+            text = output.get("text", "") + json.dumps({k: v for k, v in output.get("data", {}).items()
+                                                        if not k.startswith("image/")})
+            assert not PERSONAL.search(text), f"a path or user name in the output of:\n{cell.source}"
+            assert "\r" not in text, "progress-bar residue: regenerate with `python -m nbcode.book run`"
+
+
+def test_parameters_cell_and_variant_table_agree(chapter):
+    path, notebook = chapter
+    tagged = [cell for cell in code_cells(notebook) if "parameters" in cell.metadata.get("tags", [])]
+    assert len(tagged) == 1, "exactly one cell tagged 'parameters'"
+    defaults = {name: eval(spec["default"]) for name, spec in papermill.inspect_notebook(str(path)).items()}
+    assert {"seed", "device"} <= set(defaults)
+    assert set(VARIANTS[path.stem]) == set(PROFILES)
+    assert VARIANTS[path.stem]["cpu"] == defaults, "the cpu profile must be the notebook's defaults"
+
+
+def test_headline_values_are_glued_and_have_ranges_for_every_profile(chapter):
+    path, notebook = chapter
+    expected = EXPECTED[path.stem]
+    assert expected and set(expected) <= set(glued_values(notebook))
+    assert all(set(ranges) == set(PROFILES) for ranges in expected.values())

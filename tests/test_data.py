@@ -1,0 +1,152 @@
+"""The loaders, on the offline copy in NBCODE_DATA, and their errors offline."""
+
+import functools
+import http.server
+import shutil
+import tarfile
+import threading
+import urllib.error
+from pathlib import Path
+
+import pytest
+import torch
+
+from nbcode import data
+
+OFFLINE = data.data_root()
+
+
+def test_mnist_shapes_splits_and_scaling():
+    splits = data.load_mnist()
+    images, labels = splits.train.tensors
+    assert images.shape == (55000, 1, 28, 28) and images.dtype == torch.float32
+    assert 0 <= images.min() and images.max() == 1
+    assert (len(splits.val), len(splits.test)) == (5000, 10000)
+    assert set(labels.unique().tolist()) == set(range(10)) and len(splits.classes) == 10
+
+
+def test_splits_are_fixed_by_split_seed_and_subset_keeps_them_small():
+    first, again = data.load_fashion_mnist(subset=300), data.load_fashion_mnist(subset=300)
+    assert all(len(split) == 300 for split in (first.train, first.val, first.test))
+    assert torch.equal(first.train.tensors[0], again.train.tensors[0])
+    other = data.load_fashion_mnist(subset=300, split_seed=1)
+    assert not torch.equal(first.train.tensors[1], other.train.tensors[1])
+
+
+def test_validation_images_are_not_training_images():
+    splits = data.load_mnist(subset=2000)
+    train = {bytes(image.mul(255).byte().numpy()) for image in splits.train.tensors[0]}
+    assert not any(bytes(image.mul(255).byte().numpy()) in train for image in splits.val.tensors[0])
+
+
+def test_breast_cancer_is_stratified_and_standardised_on_training_rows_only():
+    splits = data.load_breast_cancer()
+    sizes = [len(split) for split in (splits.train, splits.val, splits.test)]
+    assert sum(sizes) == 569 and sizes == [341, 114, 114]
+    features = splits.train.tensors[0]
+    assert torch.allclose(features.mean(0), torch.zeros(30), atol=1e-5)
+    assert torch.allclose(features.std(0), torch.ones(30), atol=1e-5)
+    assert not torch.allclose(splits.test.tensors[0].mean(0), torch.zeros(30), atol=1e-3)
+    shares = [split.tensors[1].float().mean().item() for split in (splits.train, splits.val, splits.test)]
+    assert max(shares) - min(shares) < 0.01
+    assert splits.classes == ["malignant", "benign"] and len(splits.feature_names) == 30
+
+
+def test_to_device_moves_every_tensor():
+    splits = data.load_breast_cancer(device="meta")
+    assert splits.test.tensors[0].device.type == "meta"
+
+
+def test_sentence_polarity_and_tiny_shakespeare():
+    polarity = data.load_sentence_polarity()
+    texts = polarity.train[0] + polarity.val[0] + polarity.test[0]
+    assert len(texts) == 10662 and isinstance(texts[0], str)
+    assert torch.cat([polarity.train[1], polarity.val[1], polarity.test[1]]).sum() == 5331
+    assert any("purée" in text for text in texts)  # decoded as the UTF-8 it is
+    text = data.load_tiny_shakespeare()
+    assert len(text.train) + len(text.val) + len(text.test) == 1115394
+    assert text.train.startswith("First Citizen:")
+
+
+@pytest.fixture
+def empty_root(tmp_path, monkeypatch):
+    monkeypatch.setenv("NBCODE_DATA", str(tmp_path))
+    return tmp_path
+
+
+@pytest.fixture
+def no_network(monkeypatch):
+    def refuse(*args, **kwargs):
+        raise urllib.error.URLError("no network in this test")
+
+    monkeypatch.setattr("urllib.request.urlopen", refuse)
+
+
+@pytest.mark.parametrize("loader, name", [
+    (data.load_mnist, "MNIST"),
+    (data.load_fashion_mnist, "Fashion-MNIST"),
+    (data.load_sentence_polarity, "sentence polarity"),
+    (data.load_tiny_shakespeare, "tiny-shakespeare"),
+])
+def test_missing_data_without_network_says_where_to_put_it(loader, name, empty_root, no_network):
+    with pytest.raises(data.DataError) as error:
+        loader()
+    message = str(error.value)
+    assert name in message and str(empty_root) in message
+    assert "NBCODE_DATA" in message and "http" in message
+
+
+def test_truncated_image_file_is_reported_as_corrupted(empty_root, no_network):
+    raw = empty_root / "MNIST" / "raw"
+    shutil.copytree(OFFLINE / "MNIST" / "raw", raw)
+    (raw / "t10k-labels-idx1-ubyte").chmod(0o644)
+    with open(raw / "t10k-labels-idx1-ubyte", "r+b") as f:
+        f.truncate(5000)
+    with pytest.raises(data.DataError, match="corrupted"):
+        data.load_mnist()
+
+
+def test_altered_text_file_fails_its_checksum(empty_root):
+    (empty_root / "tinyshakespeare").mkdir()
+    text = (OFFLINE / "tinyshakespeare" / "input.txt").read_text()
+    (empty_root / "tinyshakespeare" / "input.txt").write_text(text.replace("Citizen", "Citizan", 1))
+    with pytest.raises(data.DataError, match="SHA-256"):
+        data.load_tiny_shakespeare()
+
+
+@pytest.fixture
+def local_server(tmp_path, monkeypatch):
+    """The official file names served from 127.0.0.1, for the real download code."""
+    served = tmp_path / "served"
+    served.mkdir()
+    with tarfile.open(served / "rt-polaritydata.tar.gz", "w:gz") as archive:
+        archive.add(OFFLINE / "rt-polaritydata", arcname="rt-polaritydata")
+    shutil.copy(OFFLINE / "tinyshakespeare" / "input.txt", served / "input.txt")
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(served))
+    handler.log_message = lambda *args: None
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    for name, file in (("sentence-polarity", "rt-polaritydata.tar.gz"), ("tiny-shakespeare", "input.txt")):
+        monkeypatch.setitem(data.SOURCES[name], "url", f"{base}/{file}")
+    monkeypatch.setenv("NBCODE_DATA", str(tmp_path / "root"))
+    yield served
+    server.shutdown()
+
+
+def test_download_extract_and_verify_from_a_server(local_server, tmp_path):
+    polarity = data.load_sentence_polarity()
+    assert len(polarity.train[0]) == 8528
+    assert (tmp_path / "root" / "rt-polaritydata" / "rt-polarity.pos").exists()
+    assert data.load_tiny_shakespeare().train.startswith("First Citizen:")
+
+
+def test_a_corrupted_download_is_an_error_not_a_retry(local_server):
+    (local_server / "input.txt").write_text("not Shakespeare")
+    with pytest.raises(data.DataError, match="SHA-256"):
+        data.load_tiny_shakespeare()
+
+
+def test_bad_subset_is_refused():
+    with pytest.raises(ValueError, match="subset"):
+        data.load_fashion_mnist(subset=0)

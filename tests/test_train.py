@@ -1,0 +1,99 @@
+import re
+
+import pytest
+import torch
+from torch import nn
+from torch.utils.data import DataLoader, TensorDataset
+
+import nbcode
+from nbcode import metrics
+from nbcode.train import History, evaluate, fit, predict
+
+
+def blobs(n=400, seed=0):
+    """Two Gaussian blobs in the plane, labelled 0 and 1."""
+    generator = torch.Generator().manual_seed(seed)
+    labels = torch.randint(0, 2, (n,), generator=generator)
+    points = torch.randn(n, 2, generator=generator) + 2.5 * (2 * labels[:, None] - 1)
+    return TensorDataset(points, labels)
+
+
+def test_fit_learns_records_history_and_restores_the_best_epoch(capsys):
+    nbcode.setup(0)
+    model = nn.Linear(2, 2)
+    history = fit(model, nn.CrossEntropyLoss(), torch.optim.SGD(model.parameters(), lr=0.5),
+                  blobs(), blobs(seed=1), epochs=4, batch_size=32, metrics={"acc": metrics.accuracy},
+                  monitor="acc")
+    assert [record["epoch"] for record in history.epochs] == [1, 2, 3, 4]
+    assert set(history.epochs[0]) == {"epoch", "train_loss", "train_acc", "val_loss", "val_acc"}
+    assert history["val_acc"][-1] > 0.95
+    best = max(range(4), key=lambda i: (history["val_acc"][i], -i))
+    assert history.best_epoch == best + 1
+    assert evaluate(model, blobs(seed=1), metrics={"acc": metrics.accuracy})["acc"] == history["val_acc"][best]
+    out = capsys.readouterr().out
+    assert "restored the weights of epoch" in out
+    # What a screen (or a saved notebook) keeps of each progress bar: one line of numbers.
+    shown = [re.sub(r"^.*\r(?=[^\n])", "", line) for line in out.split("\n")]
+    assert re.fullmatch(r"epoch 1/4  train_loss \d\.\d{4}  train_acc \d\.\d{4}  val_loss \d\.\d{4}  val_acc \d\.\d{4}\s*",
+                        shown[0])
+    assert not any("it/s" in line or "s/it" in line for line in shown)
+
+
+def test_weights_of_a_worse_last_epoch_are_replaced():
+    nbcode.setup(0)
+    model = nn.Linear(2, 2)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.5)
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: 1.0 if step < 13 else -1.0)
+    history = fit(model, nn.CrossEntropyLoss(), optimizer, blobs(), blobs(seed=1), epochs=3,
+                  batch_size=32, scheduler=scheduler, progress=False)  # 13 steps per epoch; then gradient ascent
+    assert history.best_epoch == 1 and history["val_loss"][1] > history["val_loss"][0]
+    assert evaluate(model, blobs(seed=1), nn.CrossEntropyLoss())["loss"] == pytest.approx(history["val_loss"][0])
+
+
+def test_in_memory_and_dataloader_paths_agree_without_shuffling():
+    nbcode.setup(0)
+    data = blobs(64)
+    model = nn.Linear(2, 2)
+    from_tensors = predict(model, data.tensors, batch_size=16)
+    from_loader = predict(model, DataLoader(data, batch_size=16))
+    assert torch.equal(from_tensors[0], from_loader[0]) and torch.equal(from_tensors[1], from_loader[1])
+    history = fit(model, nn.CrossEntropyLoss(), torch.optim.SGD(model.parameters(), lr=0.1),
+                  DataLoader(data, batch_size=16, shuffle=True), epochs=1, progress=False)
+    assert history.monitor is None and history.best_epoch is None
+
+
+def test_training_is_reproducible_with_the_same_seed():
+    def run():
+        nbcode.setup(7)
+        model = nn.Sequential(nn.Linear(2, 8), nn.ReLU(), nn.Linear(8, 2))
+        fit(model, nn.CrossEntropyLoss(), torch.optim.Adam(model.parameters()), blobs(), epochs=2, progress=False)
+        return model[0].weight.detach().clone()
+
+    assert torch.equal(run(), run())
+
+
+def test_evaluate_uses_eval_mode_without_gradients_and_restores_the_mode():
+    model = nn.Sequential(nn.Dropout(0.5), nn.Linear(2, 2))
+    model.train()
+    first, second = predict(model, blobs(50)), predict(model, blobs(50))
+    assert torch.equal(first[0], second[0])  # dropout is off
+    assert not first[0].requires_grad and model.training
+
+
+def test_bad_inputs_get_clear_errors():
+    model = nn.Linear(2, 2)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    loss = nn.CrossEntropyLoss()
+    with pytest.raises(TypeError, match="TensorDataset, an \\(inputs, targets\\) pair"):
+        fit(model, loss, optimizer, [[1.0, 2.0]], epochs=1)
+    with pytest.raises(ValueError, match="10 inputs but 9 targets"):
+        fit(model, loss, optimizer, (torch.zeros(10, 2), torch.zeros(9)), epochs=1)
+    with pytest.raises(ValueError, match=r"outputs of shape \(4, 2\).*targets of shape \(4, 3\)"):
+        fit(model, nn.MSELoss(), optimizer, (torch.zeros(4, 2), torch.zeros(4, 3)), epochs=1, progress=False)
+    with pytest.raises(ValueError, match="monitor='f1'"):
+        fit(model, loss, optimizer, blobs(), blobs(), epochs=1, metrics={"acc": metrics.accuracy}, monitor="f1")
+
+
+def test_history_indexing():
+    history = History(epochs=[{"epoch": 1, "train_loss": 0.5}, {"epoch": 2, "train_loss": 0.25}])
+    assert history["train_loss"] == [0.5, 0.25]
