@@ -1,5 +1,6 @@
 """Checks of every committed chapter notebook, without running it."""
 
+import ast
 import json
 import re
 
@@ -74,7 +75,7 @@ def test_parameters_cell_and_variant_table_agree(chapter):
     path, notebook = chapter
     tagged = [cell for cell in code_cells(notebook) if "parameters" in cell.metadata.get("tags", [])]
     assert len(tagged) == 1, "exactly one cell tagged 'parameters'"
-    defaults = {name: eval(spec["default"]) for name, spec in papermill.inspect_notebook(str(path)).items()}
+    defaults = {name: ast.literal_eval(spec["default"]) for name, spec in papermill.inspect_notebook(str(path)).items()}
     assert {"seed", "device"} <= set(defaults)
     assert set(VARIANTS[path.stem]) == set(PROFILES)
     assert VARIANTS[path.stem]["cpu"] == defaults, "the cpu profile must be the notebook's defaults"
