@@ -15,7 +15,7 @@ from pathlib import Path
 import nbformat
 
 __all__ = ["ROOT", "book_config", "chapter_paths", "colab_url", "glued_values",
-           "sync_notebook", "run_in_place"]
+           "expected_cells", "sync_notebook", "run_in_place"]
 
 ROOT = Path(__file__).resolve().parent.parent
 CHAPTERS = ROOT / "chapters"
@@ -77,30 +77,27 @@ def _tagged(notebook, tag):
     return cells[0]
 
 
+def expected_cells(path, config=None):
+    """The badge and install-cell sources that ``sync_notebook`` would write."""
+    config = config or book_config()
+    relative = Path(path).resolve().relative_to(ROOT).as_posix()
+    return _badge_source(relative, config), _setup_source(config)
+
+
 def sync_notebook(path, config=None):
     """Rewrite the Colab badge and install cell of one notebook from ``_config.yml``.
 
     Returns True if the notebook changed. The install cell's outputs are
     untouched: outside Colab it prints nothing.
     """
-    config = config or book_config()
-    path = Path(path)
     notebook = nbformat.read(path, as_version=4)
-    relative = path.resolve().relative_to(ROOT).as_posix()
     badge, setup = _tagged(notebook, BADGE_TAG), _tagged(notebook, SETUP_TAG)
-    wanted = (_badge_source(relative, config), _setup_source(config))
+    wanted = expected_cells(path, config)
     if (badge.source, setup.source) == wanted:
         return False
     badge.source, setup.source = wanted
     nbformat.write(notebook, path)
     return True
-
-
-def expected_cells(path, config=None):
-    """The badge and install-cell sources that ``sync_notebook`` would write."""
-    config = config or book_config()
-    relative = Path(path).resolve().relative_to(ROOT).as_posix()
-    return _badge_source(relative, config), _setup_source(config)
 
 
 def glued_values(notebook):

@@ -19,6 +19,7 @@ machine) to the output folder.
 
 import argparse
 import json
+import os
 import platform
 import sys
 import time
@@ -112,7 +113,7 @@ def _machine():
 
     gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else None
     return {"platform": platform.platform(), "python": platform.python_version(),
-            "torch": torch.__version__, "cpu_count": __import__("os").cpu_count(), "gpu": gpu}
+            "torch": torch.__version__, "cpu_count": os.cpu_count(), "gpu": gpu}
 
 
 def _markdown(profile, summary):
