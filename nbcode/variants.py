@@ -37,12 +37,30 @@ VARIANTS = {
         "cpu": {"seed": 0, "device": "auto", "epochs": 30, "batch_size": 32, "learning_rate": 0.1},
         "gpu": {"device": "cuda"},
     },
+    "02_forward": {
+        "smoke": {"batch_size": 2},
+        "cpu": {"seed": 0, "device": "auto", "batch_size": 4, "n_inputs": 3, "n_hidden": 5, "n_outputs": 2},
+        "gpu": {"device": "cuda"},
+    },
+    "03_losses": {
+        "smoke": {"n_examples": 50},
+        "cpu": {"seed": 0, "device": "auto", "n_examples": 1000, "n_classes": 5},
+        "gpu": {"device": "cuda"},
+    },
 }
 
 # chapter -> glued name -> profile -> (lowest, highest) accepted value.
 EXPECTED = {
     "01_neuron": {
         "neuron_test_acc": {"smoke": (0.85, 1.0), "cpu": (0.95, 1.0), "gpu": (0.95, 1.0)},
+    },
+    # Exact identities: only floating-point rounding may separate the two sides.
+    "02_forward": {
+        "forward_max_abs_diff": {"smoke": (0.0, 1e-6), "cpu": (0.0, 1e-6), "gpu": (0.0, 1e-6)},
+        "collapse_max_abs_diff": {"smoke": (0.0, 1e-5), "cpu": (0.0, 1e-5), "gpu": (0.0, 1e-5)},
+    },
+    "03_losses": {
+        "losses_max_abs_diff": {"smoke": (0.0, 1e-6), "cpu": (0.0, 1e-6), "gpu": (0.0, 1e-6)},
     },
 }
 
