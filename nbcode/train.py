@@ -14,7 +14,7 @@ import torch
 from torch.utils.data import DataLoader, TensorDataset
 from tqdm import tqdm
 
-__all__ = ["History", "fit", "evaluate", "predict"]
+__all__ = ["History", "fit", "evaluate", "predict", "count_parameters"]
 
 
 @dataclass
@@ -69,6 +69,11 @@ def _batches(data, batch_size, shuffle, device):
 
 def _n_batches(data, batch_size):
     return len(data) if isinstance(data, DataLoader) else -(-len(data) // batch_size)
+
+
+def count_parameters(model):
+    """Number of trainable numbers in ``model``, the usual measure of its size."""
+    return sum(parameter.numel() for parameter in model.parameters() if parameter.requires_grad)
 
 
 def _device_of(model):

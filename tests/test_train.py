@@ -7,7 +7,7 @@ from torch.utils.data import DataLoader, TensorDataset
 
 import nbcode
 from nbcode import metrics
-from nbcode.train import History, evaluate, fit, predict
+from nbcode.train import History, count_parameters, evaluate, fit, predict
 
 
 def blobs(n=400, seed=0):
@@ -97,3 +97,10 @@ def test_bad_inputs_get_clear_errors():
 def test_history_indexing():
     history = History(epochs=[{"epoch": 1, "train_loss": 0.5}, {"epoch": 2, "train_loss": 0.25}])
     assert history["train_loss"] == [0.5, 0.25]
+
+
+def test_count_parameters_counts_weights_and_biases_that_train():
+    model = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 2))
+    assert count_parameters(model) == 3 * 4 + 4 + 4 * 2 + 2
+    model[0].weight.requires_grad_(False)
+    assert count_parameters(model) == 4 + 4 * 2 + 2
