@@ -29,7 +29,7 @@ def test_there_are_chapters_and_the_toc_lists_exactly_them():
         f"chapters/{path.stem}" for path in CHAPTERS]
     captions = [part["caption"] for part in toc["parts"]]
     assert captions == ["Foundations", "Architectures", "Beyond", "About this book"][: len(captions)]
-    assert toc["parts"][-1]["chapters"] == [{"file": "glossary"}]
+    assert toc["parts"][-1]["chapters"] == [{"file": "glossary"}, {"file": "statistics"}]
 
 
 @pytest.fixture(params=CHAPTERS, ids=IDS)

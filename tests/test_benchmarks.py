@@ -1,0 +1,57 @@
+"""The benchmark scripts run and explain themselves, and the statistics page is generated, not edited."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from nbcode.book import ROOT
+
+sys.path.insert(0, str(ROOT / "benchmarks"))
+import statistics_page  # noqa: E402
+
+SCRIPTS = sorted((ROOT / "benchmarks").glob("*.py"))
+
+
+@pytest.mark.parametrize("script", SCRIPTS, ids=[path.stem for path in SCRIPTS])
+def test_help_explains_the_measurement(script):
+    result = subprocess.run([sys.executable, str(script), "--help"], capture_output=True, text=True, cwd=ROOT)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("usage:") and "Example:" in result.stdout
+
+
+def run_article_b_speed(*arguments):
+    return subprocess.run([sys.executable, str(ROOT / "benchmarks" / "article_b_speed.py"), *arguments],
+                          capture_output=True, text=True, cwd=ROOT)
+
+
+def test_article_b_speed_prints_the_ratio_last():
+    # A target both reach after one epoch keeps the test to seconds; the real target is the default.
+    result = run_article_b_speed("--target", "0.9", "--max-epochs", "1")
+    assert result.returncode == 0, result.stderr
+    last = result.stdout.strip().splitlines()[-1]
+    assert last.startswith("speed-up to 90.00% test accuracy: ") and last.endswith("x")
+    assert float(last.rsplit(" ", 1)[-1][:-1]) > 1
+
+
+def test_article_b_speed_says_when_the_target_is_out_of_reach():
+    result = run_article_b_speed("--target", "1.01", "--max-epochs", "1")
+    assert result.returncode != 0 and "did not reach 1.01 within 1 epochs" in result.stderr
+
+
+def test_the_committed_statistics_page_is_the_generated_one():
+    assert (ROOT / "statistics.md").read_text() == statistics_page.page(), (
+        "run `python benchmarks/statistics_page.py` after updating benchmarks/results/")
+
+
+def test_statistics_page_shows_only_profiles_that_ran(tmp_path):
+    assert statistics_page.page(tmp_path).count("Not yet run") == 2
+    summary = {"profile": "cpu", "machine": {"platform": "Linux", "python": "3.11", "torch": "2.x", "cpu_count": 2,
+                                             "gpu": None},
+               "chapters": {"01_neuron": {"seconds": 9.6, "values": {"neuron_test_acc": 0.99, "label": "x"},
+                                          "parameters": {}, "problems": []}}}
+    (tmp_path / "cpu.json").write_text(json.dumps(summary))
+    text = statistics_page.page(tmp_path)
+    assert "| 01_neuron | 10 | `neuron_test_acc` = 0.99 | none |" in text
+    assert "2 CPU cores, no GPU" in text and text.count("Not yet run") == 1
