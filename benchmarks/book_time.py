@@ -21,9 +21,11 @@ ROOT = Path(__file__).resolve().parents[1]
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--workers", type=int, default=2, help="chapters run at once (default 2, as in CI)")
+    parser.add_argument("notebooks", nargs="*", default=["chapters"],
+                        help="notebooks to run, e.g. chapters/02_forward.ipynb (default: every chapter)")
     args = parser.parse_args(argv)
-    command = [sys.executable, "-m", "pytest", "-q", "chapters", "-n", str(args.workers), "--durations=0",
-               "-o", "durations_min=1"]
+    command = [sys.executable, "-m", "pytest", "-q", *args.notebooks, "-n", str(args.workers), "--durations=0",
+               "-o", "durations_min=0"]
     start = time.perf_counter()
     result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
     seconds = time.perf_counter() - start
@@ -38,7 +40,7 @@ def main(argv=None):
         print(result.stdout[-3000:], result.stderr[-2000:], sep="\n")
         raise SystemExit(f"the chapters' tests failed (exit {result.returncode}); the time is not meaningful")
     print(f"sum over chapters {sum(chapters.values()):.0f} s with {args.workers} worker(s)")
-    print(f"whole book: {seconds / 60:.1f} min wall clock")
+    print(f"{'whole book' if args.notebooks == ['chapters'] else 'these chapters'}: {seconds / 60:.1f} min wall clock")
 
 
 if __name__ == "__main__":

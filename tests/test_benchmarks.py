@@ -55,3 +55,12 @@ def test_statistics_page_shows_only_profiles_that_ran(tmp_path):
     text = statistics_page.page(tmp_path)
     assert "| 01_neuron | 10 | `neuron_test_acc` = 0.99 | none |" in text
     assert "2 CPU cores, no GPU" in text and text.count("Not yet run") == 1
+
+
+def test_book_time_reports_each_chapter_and_the_total_last():
+    result = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "book_time.py"), "--workers", "1",
+                             "chapters/02_forward.ipynb"], capture_output=True, text=True, cwd=ROOT)
+    assert result.returncode == 0, result.stdout + result.stderr
+    lines = result.stdout.strip().splitlines()
+    assert lines[0].startswith("02_forward") and lines[0].endswith(" s")
+    assert lines[-1].startswith("these chapters: ") and lines[-1].endswith(" min wall clock")
