@@ -88,3 +88,21 @@ def test_headline_values_are_glued_and_have_ranges_for_every_profile(chapter):
     expected = EXPECTED[path.stem]
     assert expected and set(expected) <= set(glued_values(notebook))
     assert all(set(ranges) == set(PROFILES) for ranges in expected.values())
+
+
+def test_every_figure_has_a_caption_and_alt_text(chapter):
+    path, notebook = chapter
+    for index, cell in enumerate(code_cells(notebook)):
+        if any("image/png" in output.get("data", {}) for output in cell.outputs):
+            options = cell.metadata.get("mystnb", {})
+            assert options.get("figure", {}).get("caption"), f"{path.name}, code cell {index + 1}: no caption"
+            assert options.get("image", {}).get("alt"), f"{path.name}, code cell {index + 1}: no alt text"
+
+
+def test_only_figure_code_is_collapsed(chapter):
+    # hide-input folds away drawing code; code that teaches or computes a result stays visible.
+    path, notebook = chapter
+    for index, cell in enumerate(code_cells(notebook)):
+        if "hide-input" in cell.metadata.get("tags", []):
+            assert "figure" in cell.metadata.get("mystnb", {}), f"{path.name}, code cell {index + 1}"
+            assert "glue(" not in cell.source, f"{path.name}, code cell {index + 1} computes a headline value"
