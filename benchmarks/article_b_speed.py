@@ -30,7 +30,7 @@ from torch.nn import functional as F
 import nbcode
 from nbcode import metrics
 from nbcode.data import data_root, load_mnist
-from nbcode.train import evaluate, fit
+from nbcode.train import evaluate, fit, one_cycle_sgd
 
 
 def article_b_time_to(target, max_epochs, seed):
@@ -69,8 +69,7 @@ def nbcode_time_to(target, max_epochs, seed, device):
     for epochs in range(1, max_epochs + 1):
         torch.manual_seed(seed)
         model = nn.Sequential(nn.Linear(28 * 28, 128), nn.ReLU(), nn.Linear(128, 10)).to(device)
-        optimizer = torch.optim.SGD(model.parameters(), lr=0.2, momentum=0.9, nesterov=True)
-        schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=0.2, total_steps=epochs * -(-len(train[0]) // 256))
+        optimizer, schedule = one_cycle_sgd(model, 0.2, epochs, len(train[0]), 256)
         if device.type == "cuda":
             torch.cuda.synchronize()
         start = time.perf_counter()

@@ -14,7 +14,7 @@ import torch
 from torch.utils.data import DataLoader, TensorDataset
 from tqdm import tqdm
 
-__all__ = ["History", "fit", "evaluate", "predict", "count_parameters"]
+__all__ = ["History", "fit", "evaluate", "predict", "count_parameters", "one_cycle_sgd"]
 
 
 @dataclass
@@ -74,6 +74,20 @@ def _n_batches(data, batch_size):
 def count_parameters(model):
     """Number of trainable numbers in ``model``, the usual measure of its size."""
     return sum(parameter.numel() for parameter in model.parameters() if parameter.requires_grad)
+
+
+def one_cycle_sgd(model, max_lr, epochs, n_examples, batch_size, weight_decay=0.0):
+    """The optimiser and schedule of chapter 6's fast recipe, for :func:`fit`.
+
+    SGD with Nesterov momentum 0.9 and a ``OneCycleLR`` schedule that warms up
+    to ``max_lr`` and anneals to almost zero over ``epochs`` epochs of
+    ``n_examples`` in batches of ``batch_size`` (one scheduler step per batch,
+    as :func:`fit` takes them). Returns ``(optimizer, scheduler)``.
+    """
+    optimizer = torch.optim.SGD(model.parameters(), lr=max_lr, momentum=0.9, nesterov=True,
+                                weight_decay=weight_decay)
+    steps = epochs * -(-n_examples // batch_size)
+    return optimizer, torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=max_lr, total_steps=steps)
 
 
 def _device_of(model):

@@ -7,7 +7,7 @@ from torch.utils.data import DataLoader, TensorDataset
 
 import nbcode
 from nbcode import metrics
-from nbcode.train import History, count_parameters, evaluate, fit, predict
+from nbcode.train import History, count_parameters, evaluate, fit, one_cycle_sgd, predict
 
 
 def blobs(n=400, seed=0):
@@ -104,3 +104,17 @@ def test_count_parameters_counts_weights_and_biases_that_train():
     assert count_parameters(model) == 3 * 4 + 4 + 4 * 2 + 2
     model[0].weight.requires_grad_(False)
     assert count_parameters(model) == 4 + 4 * 2 + 2
+
+
+def test_one_cycle_sgd_peaks_at_max_lr_and_lasts_exactly_the_training_run():
+    model = nn.Linear(3, 2)
+    optimizer, schedule = one_cycle_sgd(model, max_lr=0.2, epochs=4, n_examples=95, batch_size=10)
+    assert optimizer.defaults["nesterov"] and optimizer.defaults["momentum"] == 0.9
+    rates = []
+    for _ in range(4 * 10):  # 4 epochs of ceil(95 / 10) = 10 batches
+        rates.append(optimizer.param_groups[0]["lr"])
+        optimizer.step()
+        schedule.step()
+    assert max(rates) == pytest.approx(0.2) and rates[0] < 0.2 / 10
+    with pytest.raises(ValueError):  # one step more than the run has
+        schedule.step()
