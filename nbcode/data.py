@@ -162,6 +162,12 @@ def _load_idx_images(dataset_class, name, home, val_size, subset, split_seed, de
             sets[train] = dataset_class(root=str(root), train=train, download=True)
         # URLError is an OSError; torchvision asserts on a truncated IDX file.
         except (OSError, RuntimeError, ValueError, AssertionError) as error:
+            if "corrupted" in str(error):  # torchvision's words for an MD5 mismatch
+                raise DataError(
+                    f"The {name} files downloaded into {folder} failed their MD5 checksum "
+                    f"({error}): the download was cut short or the server sent other files. "
+                    f"Delete {folder} and run again, or download the files from {home} by hand."
+                ) from error
             if present:
                 raise DataError(
                     f"The {name} files in {folder} could not be read ({error}): they are "
