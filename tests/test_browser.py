@@ -1,0 +1,161 @@
+"""The built book, read in headless Chromium the way a reader sees it, offline.
+
+The book is built with warnings as errors, served from 127.0.0.1, and every
+request for anything else is refused, so a page that needs the internet for
+its math, fonts, scripts or images fails here. Each page must load without
+console errors; each chapter must typeset its math, load every figure, point
+its Colab badge and launch button at its own notebook, offer the notebook for
+download, and link only to places that exist. A screenshot of each chapter
+goes to ``_build/screenshots/``. The browser is Debian's ``chromium``, driven
+by Playwright; ``.ci/run`` installs it, and without it these tests skip.
+"""
+
+import functools
+import http.server
+import json
+import re
+import shutil
+import subprocess
+import sys
+import threading
+import urllib.error
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from nbcode.book import ROOT, chapter_paths, colab_url
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+BUILD = ROOT / "_build"
+CHAPTERS = chapter_paths()
+# As Chromium is started on a machine with no internet: nothing in the background.
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+pytestmark = pytest.mark.skipif(
+    CHROMIUM is None, reason="Chromium is not installed: `apt-get install chromium` (.ci/run does it) "
+    "to check the built book in a browser")
+
+
+@pytest.fixture(scope="module")
+def site():
+    """Build the book as the README does, serve it on 127.0.0.1, and return its address."""
+    jupyter_book = Path(sys.executable).with_name("jupyter-book")  # of this environment
+    build = subprocess.run([str(jupyter_book), "build", str(ROOT), "-W", "--keep-going"],
+                           capture_output=True, text=True)
+    assert build.returncode == 0, f"the book did not build cleanly:\n{build.stdout[-3000:]}{build.stderr[-3000:]}"
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(BUILD / "html"))
+    handler.log_message = lambda *args: None
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+class Visit:
+    """One page opened offline: its console errors and the outside requests it tried."""
+
+    def __init__(self, browser, site, path):
+        self.page = browser.new_page(viewport={"width": 1280, "height": 900})
+        self.errors, self.outside = [], []
+        self.page.on("console", lambda message: message.type == "error" and self.errors.append(message.text))
+        self.page.on("pageerror", lambda error: self.errors.append(str(error)))
+        self.page.route("**/*", lambda route: route.continue_() if route.request.url.startswith(site)
+                        else (self.outside.append(route.request.url), route.abort()))
+        self.page.goto(f"{site}/{path}", wait_until="load")
+
+    def typeset(self):
+        """Wait until MathJax, if the page loads it, has finished; return its math's count."""
+        if self.page.evaluate("() => !!(window.MathJax && MathJax.startup)"):
+            self.page.evaluate("() => MathJax.startup.promise")
+        return self.page.locator("mjx-container").count()
+
+
+def _math_in(notebook):
+    return any(re.search(r"\$[^$\s]", cell.source) for cell in notebook.cells if cell.cell_type == "markdown")
+
+
+def _figures_in(notebook):
+    return sum("image/png" in output.get("data", {}) for cell in notebook.cells
+               if cell.cell_type == "code" for output in cell.outputs)
+
+
+@functools.lru_cache(maxsize=None)
+def _fetch(url):
+    try:
+        with urllib.request.urlopen(url) as response:
+            return response.status, response.read().decode("utf-8", errors="replace")
+    except urllib.error.HTTPError as error:
+        return error.code, ""
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=[path.stem for path in CHAPTERS])
+def test_chapter_page_reads_offline_as_a_reader_sees_it(path, site, browser):
+    notebook = nbformat.read(path, as_version=4)
+    visit = Visit(browser, site, f"chapters/{path.stem}.html")
+    page = visit.page
+    math = visit.typeset()
+
+    if _math_in(notebook):
+        assert math > 0, "the chapter has math but none was typeset"
+    raw = page.evaluate("""() => {
+        const text = document.querySelector('article').cloneNode(true);
+        text.querySelectorAll('pre, code, script, mjx-container').forEach(node => node.remove());
+        return text.textContent; }""")
+    assert not re.search(r"\$\$|\\\(|\\\[", raw), "math left raw on the page"
+    assert page.locator("mjx-merror").count() == 0, "MathJax could not typeset some math"
+
+    images = page.evaluate("() => [...document.images].map(i => [i.currentSrc, i.complete && i.naturalWidth > 0])")
+    assert [src for src, loaded in images if not loaded] == []
+    assert len(images) >= _figures_in(notebook)
+
+    links = page.evaluate("() => [...document.querySelectorAll('a[href]')].map(a => a.href)")
+    colab = colab_url(f"chapters/{path.name}")
+    assert sum(link == colab for link in links) >= 2, "the Colab badge and the launch button open this notebook"
+    download = f"{site}/_sources/chapters/{path.name}"
+    assert download in links
+    status, text = _fetch(download)
+    assert status == 200 and json.loads(text)["cells"], "the page offers its .ipynb for download"
+
+    for link in {link for link in links if link.startswith(site)}:
+        address, _, fragment = link.partition("#")
+        status, html = _fetch(address.split("?")[0])
+        assert status == 200, f"broken link: {link}"
+        if fragment and address.endswith(".html"):
+            assert f'id="{urllib.parse.unquote(fragment)}"' in html, f"broken anchor: {link}"
+
+    (BUILD / "screenshots").mkdir(exist_ok=True)
+    page.screenshot(path=str(BUILD / "screenshots" / f"{path.stem}.png"), full_page=True)
+    assert visit.errors == [] and visit.outside == []
+    page.close()
+
+
+@pytest.mark.parametrize("page_path", ["intro.html", "glossary.html", "statistics.html"])
+def test_other_pages_load_cleanly_offline(page_path, site, browser):
+    visit = Visit(browser, site, page_path)
+    visit.typeset()
+    assert visit.errors == [] and visit.outside == []
+    visit.page.close()
+
+
+def test_search_finds_a_chapter(site, browser):
+    visit = Visit(browser, site, "search.html?q=backpropagation")
+    results = visit.page.locator("#search-results ul.search li")
+    results.first.wait_for(timeout=20_000)
+    titles = " ".join(results.all_inner_texts())
+    assert "Backpropagation" in titles
+    assert visit.errors == [] and visit.outside == []
+    visit.page.close()
