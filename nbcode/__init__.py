@@ -81,21 +81,32 @@ def _pick_device(device):
     return torch.device(device)
 
 
-def setup(seed=0, device="auto", threads="auto"):
+def setup(seed=0, device="auto", threads="auto", deterministic="auto"):
     """Make a chapter reproducible and pick where it runs; return the device.
 
-    Seeds Python, NumPy and PyTorch with ``seed``, makes PyTorch use
-    deterministic algorithms (an operation without one raises an error rather
-    than silently varying), sets the CPU thread count (see :func:`cpu_threads`)
-    and resolves ``device``: ``"auto"`` picks CUDA, then Apple's MPS, then the CPU;
-    naming a device that is absent raises an error that says what to use instead.
+    Seeds Python, NumPy and PyTorch with ``seed``, sets the CPU thread count
+    (see :func:`cpu_threads`) and resolves ``device``: ``"auto"`` picks CUDA,
+    then Apple's MPS, then the CPU; naming a device that is absent raises an
+    error that says what to use instead.
+
+    ``deterministic="auto"`` makes PyTorch use deterministic algorithms on the
+    CPU and MPS (an operation without one raises an error rather than silently
+    varying), so committed outputs reproduce exactly. On a CUDA GPU it trades
+    that for speed: cuDNN benchmarks its convolution algorithms and float32
+    matrix products use TensorFloat-32, so runs agree only to within noise.
+    ``True`` or ``False`` chooses either way on any device.
     """
     chosen = _pick_device(device)
+    if deterministic == "auto":
+        deterministic = chosen.type != "cuda"
+    if deterministic not in (True, False):
+        raise ValueError(f"deterministic={deterministic!r} must be 'auto', True or False.")
     torch.set_num_threads(cpu_threads(threads))
     # cuBLAS reads this when it starts; without it deterministic mode raises on GPU.
     os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
-    torch.use_deterministic_algorithms(True)
-    torch.backends.cudnn.benchmark = False
+    torch.use_deterministic_algorithms(deterministic)
+    torch.backends.cudnn.benchmark = not deterministic
+    torch.set_float32_matmul_precision("highest" if deterministic else "high")
     random.seed(seed)
     np.random.seed(seed)
     torch.manual_seed(seed)

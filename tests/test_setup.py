@@ -62,3 +62,14 @@ def test_bad_thread_counts_are_refused(bad, monkeypatch):
     monkeypatch.setenv("NBCODE_THREADS", "zero")
     with pytest.raises(ValueError, match="NBCODE_THREADS"):
         nbcode.setup()
+
+
+def test_deterministic_switch():
+    nbcode.setup(device="cpu", deterministic=False)
+    assert not torch.are_deterministic_algorithms_enabled() and torch.backends.cudnn.benchmark
+    assert torch.get_float32_matmul_precision() == "high"
+    nbcode.setup(device="cpu")  # "auto": deterministic everywhere but on a CUDA GPU
+    assert torch.are_deterministic_algorithms_enabled() and not torch.backends.cudnn.benchmark
+    assert torch.get_float32_matmul_precision() == "highest"
+    with pytest.raises(ValueError, match="deterministic="):
+        nbcode.setup(device="cpu", deterministic="yes")

@@ -118,3 +118,49 @@ def test_one_cycle_sgd_peaks_at_max_lr_and_lasts_exactly_the_training_run():
     assert max(rates) == pytest.approx(0.2) and rates[0] < 0.2 / 10
     with pytest.raises(ValueError):  # one step more than the run has
         schedule.step()
+
+
+def tiny_cnn():
+    return nn.Sequential(nn.Conv2d(1, 4, 3, padding=1), nn.ReLU(), nn.Flatten(), nn.Linear(4 * 8 * 8, 2))
+
+
+def images(n=256, seed=0):
+    """8x8 images whose class is whether the left or the right half is brighter."""
+    generator = torch.Generator().manual_seed(seed)
+    labels = torch.randint(0, 2, (n,), generator=generator)
+    pictures = torch.rand(n, 1, 8, 8, generator=generator)
+    pictures[labels == 1, :, :, :4] += 1
+    pictures[labels == 0, :, :, 4:] += 1
+    return TensorDataset(pictures, labels)
+
+
+def test_fast_path_off_the_gpu_changes_nothing():
+    def train(fast):
+        nbcode.setup(0, device="cpu")
+        model = tiny_cnn()
+        history = fit(model, nn.CrossEntropyLoss(), torch.optim.SGD(model.parameters(), lr=0.1), images(),
+                      images(seed=1), epochs=2, batch_size=32, progress=False, fast=fast)
+        return history.epochs, model[0].weight.detach().clone()
+
+    (auto_history, auto_weight), (plain_history, plain_weight) = train("auto"), train(False)
+    assert auto_history == plain_history and torch.equal(auto_weight, plain_weight)
+
+
+def test_fast_path_trains_in_bfloat16_with_channels_last_and_float32_weights():
+    # The GPU path, forced on the CPU (which has bfloat16 autocast too) so that CI exercises it.
+    nbcode.setup(0, device="cpu")
+    model = tiny_cnn()
+    seen = []
+    model[0].register_forward_hook(lambda module, inputs, output: seen.append(
+        (inputs[0].is_contiguous(memory_format=torch.channels_last), output.dtype)))
+    history = fit(model, nn.CrossEntropyLoss(), torch.optim.SGD(model.parameters(), lr=0.1), images(),
+                  images(seed=1), epochs=3, batch_size=32, metrics={"acc": metrics.accuracy}, monitor="acc",
+                  progress=False, fast=True)
+    assert all(seen) and seen[0] == (True, torch.bfloat16)
+    assert model[0].weight.dtype == torch.float32 and model[0].weight.is_contiguous(memory_format=torch.channels_last)
+    assert history["val_acc"][-1] > 0.9
+    outputs, _ = predict(model, images(seed=1), fast=True)
+    assert outputs.dtype == torch.float32
+    with pytest.raises(ValueError, match="fast="):
+        fit(model, nn.CrossEntropyLoss(), torch.optim.SGD(model.parameters(), lr=0.1), images(), epochs=1,
+            fast="yes")
