@@ -25,10 +25,11 @@ import subprocess
 from pathlib import Path
 
 from sphinx.ext.mathjax import MATHJAX_URL
+
+from nbcode.book import BADGE_IMAGE
 from sphinx.util import logging
 
 MATHJAX_VERSION = "3.2.2"
-BADGE_IMAGE = "https://colab.research.google.com/assets/colab-badge.svg"  # as nbcode.book writes it
 STATIC = Path(__file__).parent / "static"
 PREFIX = "mathjax/"
 logger = logging.getLogger(__name__)

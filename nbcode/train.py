@@ -134,7 +134,7 @@ def predict(model, data, batch_size=1024, fast="auto"):
 
     The model runs in evaluation mode (dropout off, batch norm using its running
     statistics) and is put back in the mode it was in. ``fast`` is as in
-    :func:`fit`; outputs come back in float32 either way.
+    :func:`fit`; under it the bfloat16 outputs are cast back to float32.
     """
     data = _as_dataset(data, "data")
     device = _device_of(model)

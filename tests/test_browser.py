@@ -11,13 +11,11 @@ by Playwright; ``.ci/run`` installs it, and without it these tests skip.
 """
 
 import functools
-import http.server
 import json
 import re
 import shutil
 import subprocess
 import sys
-import threading
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -27,6 +25,7 @@ import nbformat
 import pytest
 
 from nbcode.book import ROOT, chapter_paths, colab_url
+from local_server import serve_folder
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 BUILD = ROOT / "_build"
@@ -47,12 +46,8 @@ def site():
     build = subprocess.run([str(jupyter_book), "build", str(ROOT), "-W", "--keep-going"],
                            capture_output=True, text=True)
     assert build.returncode == 0, f"the book did not build cleanly:\n{build.stdout[-3000:]}{build.stderr[-3000:]}"
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(BUILD / "html"))
-    handler.log_message = lambda *args: None
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
+    with serve_folder(BUILD / "html") as base:
+        yield base
 
 
 @pytest.fixture(scope="module")

@@ -18,14 +18,11 @@ SHA-256 sums are nbcode's, unchanged: the served texts are the official ones.
 """
 
 import ast
-import functools
 import gzip
 import hashlib
-import http.server
 import json
 import shutil
 import tarfile
-import threading
 from pathlib import Path
 
 import nbformat
@@ -37,6 +34,7 @@ from torchvision.datasets import MNIST, FashionMNIST
 
 from nbcode import data
 from nbcode.book import SETUP_TAG, _github, book_config, chapter_paths
+from local_server import serve_folder
 
 CHAPTERS = chapter_paths()
 OFFLINE = data.data_root()
@@ -111,12 +109,8 @@ def internet(tmp_path_factory):
     """A local stand-in for the web: ``(folder it serves, base address, MD5 sums)``."""
     folder = tmp_path_factory.mktemp("internet")
     md5 = _serve_tree(folder)
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(folder))
-    handler.log_message = lambda *args: None
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield folder, f"http://127.0.0.1:{server.server_address[1]}", md5
-    server.shutdown()
+    with serve_folder(folder) as base:
+        yield folder, base, md5
 
 
 def _colab_cells(path):
@@ -190,20 +184,18 @@ def _first_chapter_calling(loader):
     return next(path for path in CHAPTERS if any(loader + "(" in s for s in _colab_cells(path)[1]))
 
 
-def _tamper(internet, relative, payload):
-    """Serve ``payload`` at ``relative`` until the test ends."""
-    folder = internet[0]
-    original = (folder / relative).read_bytes()
-    (folder / relative).write_bytes(payload)
-    return lambda: (folder / relative).write_bytes(original)
-
-
 @pytest.fixture
 def tampered(internet):
-    restore = []
-    yield lambda relative, payload: restore.append(_tamper(internet, relative, payload))
-    for undo in restore:
-        undo()
+    """``tampered(path, payload)`` serves ``payload`` at ``path`` until the test ends."""
+    folder, originals = internet[0], {}
+
+    def tamper(relative, payload):
+        originals[relative] = (folder / relative).read_bytes()
+        (folder / relative).write_bytes(payload)
+
+    yield tamper
+    for relative, original in originals.items():
+        (folder / relative).write_bytes(original)
 
 
 def test_a_wrong_image_archive_fails_torchvisions_checksum(internet, tampered, tmp_path, monkeypatch):

@@ -1,10 +1,10 @@
-"""The loaders, on the offline copy in NBCODE_DATA, and their errors offline."""
+"""The loaders, on the offline copy in NBCODE_DATA, and their errors offline.
 
-import functools
-import http.server
+Downloads from a (local) server, with their checksums, are tested in test_colab.py,
+through the very statements the chapters run.
+"""
+
 import shutil
-import tarfile
-import threading
 import urllib.error
 from pathlib import Path
 
@@ -110,39 +110,6 @@ def test_altered_text_file_fails_its_checksum(empty_root):
     (empty_root / "tinyshakespeare").mkdir()
     text = (OFFLINE / "tinyshakespeare" / "input.txt").read_text()
     (empty_root / "tinyshakespeare" / "input.txt").write_text(text.replace("Citizen", "Citizan", 1))
-    with pytest.raises(data.DataError, match="SHA-256"):
-        data.load_tiny_shakespeare()
-
-
-@pytest.fixture
-def local_server(tmp_path, monkeypatch):
-    """The official file names served from 127.0.0.1, for the real download code."""
-    served = tmp_path / "served"
-    served.mkdir()
-    with tarfile.open(served / "rt-polaritydata.tar.gz", "w:gz") as archive:
-        archive.add(OFFLINE / "rt-polaritydata", arcname="rt-polaritydata")
-    shutil.copy(OFFLINE / "tinyshakespeare" / "input.txt", served / "input.txt")
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(served))
-    handler.log_message = lambda *args: None
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    base = f"http://127.0.0.1:{server.server_address[1]}"
-    for name, file in (("sentence-polarity", "rt-polaritydata.tar.gz"), ("tiny-shakespeare", "input.txt")):
-        monkeypatch.setitem(data.SOURCES[name], "url", f"{base}/{file}")
-    monkeypatch.setenv("NBCODE_DATA", str(tmp_path / "root"))
-    yield served
-    server.shutdown()
-
-
-def test_download_extract_and_verify_from_a_server(local_server, tmp_path):
-    polarity = data.load_sentence_polarity()
-    assert len(polarity.train[0]) == 8528
-    assert (tmp_path / "root" / "rt-polaritydata" / "rt-polarity.pos").exists()
-    assert data.load_tiny_shakespeare().train.startswith("First Citizen:")
-
-
-def test_a_corrupted_download_is_an_error_not_a_retry(local_server):
-    (local_server / "input.txt").write_text("not Shakespeare")
     with pytest.raises(data.DataError, match="SHA-256"):
         data.load_tiny_shakespeare()
 
