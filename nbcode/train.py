@@ -15,7 +15,7 @@ import torch
 from torch.utils.data import DataLoader, TensorDataset
 from tqdm import tqdm
 
-__all__ = ["History", "fit", "evaluate", "predict", "count_parameters", "one_cycle_sgd"]
+__all__ = ["History", "fit", "evaluate", "predict", "count_parameters", "one_cycle_sgd", "mixed_precision"]
 
 
 @dataclass
@@ -102,6 +102,19 @@ def _fast_path(fast, device):
 
 def _autocast(fast, device):
     return torch.autocast(device.type, dtype=torch.bfloat16) if fast else contextlib.nullcontext()
+
+
+def mixed_precision(device, fast="auto"):
+    """The precision :func:`fit` computes in, for training loops written out by hand.
+
+    Wrap the forward pass and the loss, not ``backward()`` or the optimiser
+    step: ``with mixed_precision(device): loss = loss_fn(model(x), y)``. With
+    ``fast="auto"`` that is bfloat16 autocast on a CUDA GPU and plain float32
+    everywhere else, so CPU results reproduce exactly; ``True`` or ``False``
+    chooses either way on any device.
+    """
+    device = torch.device(device)
+    return _autocast(_fast_path(fast, device), device)
 
 
 def _channels_last(inputs, fast):

@@ -81,6 +81,9 @@ def test_parameters_cell_and_variant_table_agree(chapter):
     assert {"seed", "device"} <= set(defaults)
     assert set(VARIANTS[path.stem]) == set(PROFILES)
     assert VARIANTS[path.stem]["cpu"] == defaults, "the cpu profile must be the notebook's defaults"
+    for profile in ("smoke", "gpu"):  # no GPU here: at least every gpu parameter must exist
+        unknown = set(VARIANTS[path.stem][profile]) - set(defaults)
+        assert not unknown, f"the {profile} profile sets parameters the notebook lacks: {unknown}"
 
 
 def test_headline_values_are_glued_and_have_ranges_for_every_profile(chapter):

@@ -7,7 +7,7 @@ from torch.utils.data import DataLoader, TensorDataset
 
 import nbcode
 from nbcode import metrics
-from nbcode.train import History, count_parameters, evaluate, fit, one_cycle_sgd, predict
+from nbcode.train import History, count_parameters, evaluate, fit, mixed_precision, one_cycle_sgd, predict
 
 
 def blobs(n=400, seed=0):
@@ -164,3 +164,15 @@ def test_fast_path_trains_in_bfloat16_with_channels_last_and_float32_weights():
     with pytest.raises(ValueError, match="fast="):
         fit(model, nn.CrossEntropyLoss(), torch.optim.SGD(model.parameters(), lr=0.1), images(), epochs=1,
             fast="yes")
+
+
+def test_mixed_precision_for_hand_written_loops():
+    layer = nn.Linear(4, 2)
+    x = torch.randn(3, 4)
+    with mixed_precision("cpu"):  # "auto" off the GPU: float32, as the committed outputs were made
+        assert layer(x).dtype == torch.float32
+    with mixed_precision(torch.device("cpu"), fast=True):
+        assert layer(x).dtype == torch.bfloat16
+    assert layer(x).dtype == torch.float32 and layer.weight.dtype == torch.float32
+    with pytest.raises(ValueError, match="fast='fp16' must be 'auto', True or False"):
+        mixed_precision("cpu", fast="fp16")
