@@ -1,6 +1,7 @@
 """The benchmark scripts run and explain themselves, and the statistics page is generated, not edited."""
 
 import json
+import re
 import subprocess
 import sys
 
@@ -64,3 +65,43 @@ def test_book_time_reports_each_chapter_and_the_total_last():
     lines = result.stdout.strip().splitlines()
     assert lines[0].startswith("02_forward") and lines[0].endswith(" s")
     assert lines[-1].startswith("these chapters: ") and lines[-1].endswith(" min wall clock")
+
+
+def run_time_to_target(*arguments):
+    return subprocess.run([sys.executable, str(ROOT / "benchmarks" / "time_to_target.py"), *arguments],
+                          capture_output=True, text=True, cwd=ROOT)
+
+
+def test_time_to_target_models_are_the_chapters():
+    import nbformat
+
+    import time_to_target
+    from nbcode.book import glued_values
+    from nbcode.data import load_tiny_shakespeare
+    from nbcode.train import count_parameters
+
+    def glued(chapter, name):
+        return glued_values(nbformat.read(ROOT / "chapters" / f"{chapter}.ipynb", as_version=4))[name]
+
+    assert f"{count_parameters(time_to_target.make_cnn()):,}" == glued("07_cnn", "cnn_params")
+    text = load_tiny_shakespeare()
+    p = time_to_target.recipe("10_transformer", "cpu")
+    model = time_to_target.CharTransformer(len(set(text.train + text.val + text.test)), p["charlm_size"],
+                                           p["charlm_layers"], p["charlm_context"])
+    assert f"{count_parameters(model):,}" == glued("10_transformer", "charlm_params")
+
+
+def test_time_to_target_times_training_apart_from_warm_up_and_prints_the_time_last():
+    # The smoke profile's 100 steps take seconds; a loose target makes the first measurement reach it.
+    result = run_time_to_target("charlm", "--profile", "smoke", "--device", "cpu", "--target", "4.0")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.strip().splitlines()
+    assert lines[1].startswith("warm-up: ") and lines[2].startswith("step 5/100: ")
+    assert len(lines) == 2 + 1 + 1 and re.fullmatch(r"time to validation loss 4.0: [\d.]+ s \(step 5/100, [\d.]+\)",
+                                                       lines[-1])
+
+
+def test_time_to_target_says_when_the_target_is_out_of_reach():
+    result = run_time_to_target("charlm", "--profile", "smoke", "--device", "cpu", "--target", "0.5")
+    assert result.returncode != 0
+    assert "charlm did not reach validation loss 0.5 with the smoke profile" in result.stderr
