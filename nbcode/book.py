@@ -12,7 +12,6 @@ import ast
 import re
 from pathlib import Path
 
-import nbformat
 
 __all__ = ["ROOT", "book_config", "chapter_paths", "colab_url", "glued_values",
            "expected_cells", "sync_notebook", "run_in_place"]
@@ -90,6 +89,8 @@ def sync_notebook(path, config=None):
     Returns True if the notebook changed. The install cell's outputs are
     untouched: outside Colab it prints nothing.
     """
+    import nbformat  # here, not at the top: nbcode.variants' tables import without Jupyter's packages
+
     notebook = nbformat.read(path, as_version=4)
     badge, setup = _tagged(notebook, BADGE_TAG), _tagged(notebook, SETUP_TAG)
     wanted = expected_cells(path, config)
@@ -122,6 +123,7 @@ def glued_values(notebook):
 
 def run_in_place(path, timeout=1800):
     """Execute a chapter top to bottom in a fresh kernel and save it with its outputs."""
+    import nbformat
     from nbclient import NotebookClient
 
     path = Path(path)

@@ -105,3 +105,12 @@ def test_time_to_target_says_when_the_target_is_out_of_reach():
     result = run_time_to_target("charlm", "--profile", "smoke", "--device", "cpu", "--target", "0.5")
     assert result.returncode != 0
     assert "charlm did not reach validation loss 0.5 with the smoke profile" in result.stderr
+
+
+def test_time_to_target_runs_without_the_books_jupyter_packages():
+    # A GPU machine may have PyTorch and the scientific stack but none of the Jupyter tooling.
+    blocked = ("nbformat", "nbclient", "papermill", "myst_nb", "jupyter_book")
+    code = (f"import sys\nfor name in {blocked!r}: sys.modules[name] = None\n"
+            "sys.path.insert(0, 'benchmarks')\nimport time_to_target\ntime_to_target.main(['--help'])")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert result.returncode == 0 and result.stdout.startswith("usage:"), result.stderr
