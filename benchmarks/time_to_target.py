@@ -61,13 +61,14 @@ class Clock:
         return time.perf_counter()
 
 
-def make_cnn():
+def make_cnn(width):
     """Chapter 7's CNN (a test checks that the two have the same number of parameters)."""
     def conv_block(c_in, c_out):
         return [nn.Conv2d(c_in, c_out, kernel_size=3, padding=1, bias=False), nn.BatchNorm2d(c_out), nn.ReLU()]
 
-    return nn.Sequential(*conv_block(1, 16), nn.MaxPool2d(2), *conv_block(16, 32), nn.MaxPool2d(2),
-                         nn.Flatten(), nn.Linear(32 * 7 * 7, 128), nn.ReLU(), nn.Dropout(0.3), nn.Linear(128, 10))
+    return nn.Sequential(*conv_block(1, width), nn.MaxPool2d(2), *conv_block(width, 2 * width), nn.MaxPool2d(2),
+                         nn.Flatten(), nn.Linear(2 * width * 7 * 7, 128), nn.ReLU(), nn.Dropout(0.3),
+                         nn.Linear(128, 10))
 
 
 class CharTransformer(nn.Module):
@@ -98,7 +99,7 @@ def cnn_run(workload, profile, device, compile_model, fast, seed):
     train, test = [((split.tensors[0] - mean) / std, split.tensors[1]) for split in (splits.train, splits.test)]
     epochs = p[f"{workload}_epochs"]
     torch.manual_seed(seed)
-    model = make_cnn().to(device, memory_format=torch.channels_last)
+    model = make_cnn(p["cnn_width"]).to(device, memory_format=torch.channels_last)
     trained = torch.compile(model) if compile_model else model
     initial = copy.deepcopy(model.state_dict())
     clock = Clock(device)

@@ -83,7 +83,8 @@ def test_time_to_target_models_are_the_chapters():
     def glued(chapter, name):
         return glued_values(nbformat.read(ROOT / "chapters" / f"{chapter}.ipynb", as_version=4))[name]
 
-    assert f"{count_parameters(time_to_target.make_cnn()):,}" == glued("07_cnn", "cnn_params")
+    width = time_to_target.recipe("07_cnn", "cpu")["cnn_width"]
+    assert f"{count_parameters(time_to_target.make_cnn(width)):,}" == glued("07_cnn", "cnn_params")
     text = load_tiny_shakespeare()
     p = time_to_target.recipe("10_transformer", "cpu")
     model = time_to_target.CharTransformer(len(set(text.train + text.val + text.test)), p["charlm_size"],
