@@ -70,7 +70,8 @@ VARIANTS = {
         "smoke": {"fashion_epochs": 1, "mnist_epochs": 1, "mlp_epochs": 1},
         "cpu": {"seed": 0, "device": "auto", "fashion_epochs": 4, "mnist_epochs": 3, "mlp_epochs": 4,
                 "cnn_width": 16, "batch_size": 128, "max_lr": 0.1},
-        "gpu": {"device": "cuda", "fashion_epochs": 15, "mnist_epochs": 4, "batch_size": 512, "max_lr": 0.4},
+        "gpu": {"device": "cuda", "cnn_width": 64, "fashion_epochs": 20, "mnist_epochs": 4, "batch_size": 512,
+                "max_lr": 0.4},
     },
     "08_autoencoder": {
         "smoke": {"epochs": 1, "denoising_epochs": 1, "probe_epochs": 2},
@@ -155,9 +156,10 @@ EXPECTED = {
     },
     # 3 seeds: Fashion 0.9124-0.9132 after 4 epochs, 0.8853-0.8904 after 1; MNIST 0.9901-0.9907
     # after 2, 0.9917 after 3 (seed 0), 0.9880-0.9888 after 1.
-    # The gpu recipe (batch 512, peak rate 0.4), run on this CPU by benchmarks/time_to_target.py: MNIST 0.9914
-    # after 3 epochs (batch 1024 at 0.4: 0.9876); Fashion 0.9238 after 15 epochs, short of the 0.93 aim, which
-    # this small CNN does not reach. Not yet measured on a GPU.
+    # The gpu recipe, run on this CPU by benchmarks/time_to_target.py (seed 0): at width 16, batch 512 and peak
+    # rate 0.4, MNIST 0.9914 after 3 epochs (batch 1024: 0.9876) and Fashion 0.9238 after 15 epochs, short of
+    # the 0.93 aim (width 32 in bfloat16: 0.9282); at width 64 in bfloat16, Fashion 0.9316 after 20 epochs,
+    # which the gpu profile runs. Not yet measured on a GPU, so its ranges are the cpu ones.
     "07_cnn": {
         "conv_max_abs_diff": _ranges((0.0, 1e-5), (0.0, 1e-5)),
         "cnn_fashion_test_acc": _ranges((0.85, 1.0), (0.91, 1.0)),
