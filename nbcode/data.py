@@ -2,6 +2,8 @@
 
 Every loader looks for its files under one folder, :func:`data_root`: the
 environment variable ``NBCODE_DATA`` if set, else ``~/.cache/nbcode/data``.
+A relative ``NBCODE_DATA`` is read from the folder the process runs in, which
+for a notebook is the notebook's folder, not the one a command was typed in.
 What is missing there is downloaded from the dataset's official home and
 checked before use; without a network, the error says where to put the files.
 
@@ -22,6 +24,7 @@ from torch.utils.data import TensorDataset
 __all__ = [
     "DataError",
     "Splits",
+    "absolute_data_folder",
     "data_root",
     "load_mnist",
     "load_fashion_mnist",
@@ -31,6 +34,7 @@ __all__ = [
 ]
 
 DATA_ENV = "NBCODE_DATA"
+DEFAULT_DATA = "~/.cache/nbcode/data"
 
 # Where readers' copies come from, and what the files must hash to. Tests point
 # these addresses at a local server to exercise the download code offline.
@@ -86,18 +90,41 @@ class Splits:
         return replace(self, train=move(self.train), val=move(self.val), test=move(self.test))
 
 
+def absolute_data_folder(value, base):
+    """The folder ``value`` names (``~`` expanded), read from ``base`` if relative: an absolute Path."""
+    return (Path(base) / Path(value).expanduser()).resolve()
+
+
 def data_root():
-    """The folder all datasets live in: ``$NBCODE_DATA`` or ``~/.cache/nbcode/data``."""
-    root = os.environ.get(DATA_ENV)
-    return Path(root).expanduser() if root else Path.home() / ".cache" / "nbcode" / "data"
+    """The folder all datasets live in: ``$NBCODE_DATA`` or ``~/.cache/nbcode/data``, absolute."""
+    return absolute_data_folder(os.environ.get(DATA_ENV) or DEFAULT_DATA, Path.cwd())
+
+
+def _how_the_data_folder_was_chosen():
+    """The end of a missing-data message: where the data folder came from, and how to choose another."""
+    value, root = os.environ.get(DATA_ENV), data_root()
+    if not value:
+        return (
+            f"{DATA_ENV} is not set, so the data folder is the default, {DEFAULT_DATA}, which is {root}; "
+            f"set {DATA_ENV} to use another one (for example an offline copy)."
+        )
+    if Path(value).expanduser().is_absolute():
+        return f"The data folder is {root}, set by {DATA_ENV}; set {DATA_ENV} to use another one."
+    # The usual mistake: a path typed relative to one folder, read by a notebook running in another.
+    return (
+        f'{DATA_ENV} is "{value}", a relative path, and this process runs in {Path.cwd()}, '
+        f"so it means {root}. Relative paths are read from the folder the notebook runs in "
+        f"(chapters/ for the book's notebooks), not from the folder the command was typed in. "
+        f'Set an absolute path instead, for example export {DATA_ENV}="$(realpath {value})" '
+        f"typed in the folder the path is relative to, or run from that folder."
+    )
 
 
 def _missing(name, folder, home, error):
     return DataError(
         f"The {name} dataset is not in {folder} and could not be downloaded ({error}). "
         f"Either connect to the internet and run again, or download it from {home} "
-        f"and put it there. The data folder is {data_root()}: set the environment "
-        f"variable {DATA_ENV} to use another one (for example an offline copy)."
+        f"and put it there. {_how_the_data_folder_was_chosen()}"
     )
 
 

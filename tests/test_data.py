@@ -1,4 +1,4 @@
-"""The loaders, on the offline copy in NBCODE_DATA, and their errors offline.
+"""The loaders, on the offline copy in NBCODE_DATA, their errors offline, and where NBCODE_DATA points.
 
 Downloads from a (local) server, with their checksums, are tested in test_colab.py,
 through the very statements the chapters run.
@@ -94,6 +94,44 @@ def test_missing_data_without_network_says_where_to_put_it(loader, name, empty_r
     message = str(error.value)
     assert name in message and str(empty_root) in message
     assert "NBCODE_DATA" in message and "http" in message
+
+
+def test_relative_data_folder_is_read_from_the_working_directory(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("NBCODE_DATA", "data/../offline")
+    assert data.data_root() == tmp_path.resolve() / "offline"
+
+
+def test_absolute_data_folder_reads_relative_paths_from_base(tmp_path, monkeypatch):
+    home = tmp_path.resolve()
+    monkeypatch.setenv("HOME", str(home))
+    base = home / "main"
+    assert data.absolute_data_folder("../shared/data", base) == home / "shared" / "data"
+    assert data.absolute_data_folder("~/data", base) == home / "data"
+    assert data.absolute_data_folder(str(home / "offline"), base) == home / "offline"
+
+
+@pytest.mark.parametrize("loader", [data.load_mnist, data.load_tiny_shakespeare])
+def test_missing_data_under_a_relative_folder_says_what_it_was_read_from(loader, tmp_path, monkeypatch, no_network):
+    chapters = tmp_path.resolve() / "chapters"  # as a notebook runs, after `export NBCODE_DATA=../shared/data`
+    chapters.mkdir()
+    monkeypatch.chdir(chapters)
+    monkeypatch.setenv("NBCODE_DATA", "../shared/data")
+    with pytest.raises(data.DataError) as error:
+        loader()
+    message = str(error.value)
+    assert str(tmp_path.resolve() / "shared" / "data") in message and str(chapters) in message
+    assert '"../shared/data", a relative path' in message and 'realpath ../shared/data' in message
+
+
+def test_missing_data_with_nbcode_data_unset_names_the_default_folder(tmp_path, monkeypatch, no_network):
+    monkeypatch.delenv("NBCODE_DATA", raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    with pytest.raises(data.DataError) as error:
+        data.load_tiny_shakespeare()
+    message = str(error.value)
+    assert str(tmp_path.resolve() / ".cache" / "nbcode" / "data" / "tinyshakespeare") in message
+    assert "NBCODE_DATA is not set" in message and "~/.cache/nbcode/data" in message
 
 
 def test_truncated_image_file_is_reported_as_corrupted(empty_root, no_network):
