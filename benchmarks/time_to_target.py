@@ -18,9 +18,10 @@ much training it took to first reach the target:
   and the device is synchronised before every clock reading.
 
 --compile wraps the model in torch.compile: run with and without it to see
-whether it pays for itself. --fast is nbcode.fit's choice of bfloat16
-autocast (auto: on a CUDA GPU only); on a CPU with bfloat16 support, --fast on
-shows what it does to the result. Training stops at the first measurement
+whether it pays for itself. --fast is nbcode.fit's choice of autocast
+(auto: by the GPU's compute capability, see nbcode.train.autocast_dtype, and
+none on a CPU); on a CPU with bfloat16 support, --fast on shows what bfloat16
+does to the result. Training stops at the first measurement
 that reaches the target; the last line printed is the time to the target, or
 says that the target was not reached.
 
@@ -190,7 +191,7 @@ def main(argv=None):
     parser.add_argument("--device", default="auto", help="auto (default), cpu, cuda, cuda:N or mps")
     parser.add_argument("--compile", action="store_true", help="train the torch.compile'd model")
     parser.add_argument("--fast", default="auto", choices=["auto", "on", "off"],
-                        help="bfloat16 autocast: auto (on a CUDA GPU only, as nbcode.fit), on or off")
+                        help="autocast: auto (on a CUDA GPU only, as nbcode.fit), on or off")
     parser.add_argument("--target", type=float, help="override the workload's target")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)

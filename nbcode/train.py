@@ -15,7 +15,8 @@ import torch
 from torch.utils.data import DataLoader, TensorDataset
 from tqdm import tqdm
 
-__all__ = ["History", "fit", "evaluate", "predict", "count_parameters", "one_cycle_sgd", "mixed_precision"]
+__all__ = ["History", "fit", "evaluate", "predict", "count_parameters", "one_cycle_sgd", "mixed_precision",
+           "autocast_dtype"]
 
 
 @dataclass
@@ -91,34 +92,62 @@ def one_cycle_sgd(model, max_lr, epochs, n_examples, batch_size, weight_decay=0.
     return optimizer, torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=max_lr, total_steps=steps)
 
 
-def _fast_path(fast, device):
-    """Whether to train in bfloat16 autocast and, for convolutions, channels-last memory."""
-    if fast == "auto":
-        return device.type == "cuda" and torch.cuda.is_bf16_supported()
-    if fast not in (True, False):
+def autocast_dtype(device, fast="auto"):
+    """The 16-bit dtype the forward pass runs in on ``device``, or ``None`` for plain float32.
+
+    With ``fast="auto"`` a CUDA GPU is chosen for by compute capability, because
+    ``torch.cuda.is_bf16_supported()`` is also true where bfloat16 is only
+    emulated: 8.0 and newer (A100, H100, L4, RTX 30xx and later) get
+    ``torch.bfloat16``; 7.x (V100, T4), whose tensor cores multiply float16 but
+    not bfloat16, get ``torch.float16``, which needs loss scaling; older GPUs,
+    the CPU and MPS get ``None``, so CPU results reproduce exactly. ``False``
+    is always ``None``; ``True`` forces autocast on any device: the GPU's
+    16-bit dtype, bfloat16 everywhere else (how the unit tests run it on a CPU).
+    """
+    if fast not in ("auto", True, False):
         raise ValueError(f"fast={fast!r} must be 'auto', True or False.")
-    return fast
+    if not fast:
+        return None
+    device = torch.device(device)
+    if device.type != "cuda":
+        return None if fast == "auto" else torch.bfloat16
+    major, _ = torch.cuda.get_device_capability(device)
+    if major == 7:
+        return torch.float16  # Volta and Turing tensor cores multiply float16, not bfloat16
+    if major < 7 and fast == "auto":
+        return None  # no tensor cores: 16-bit inputs would lose precision and gain no speed
+    return torch.bfloat16
 
 
-def _autocast(fast, device):
-    return torch.autocast(device.type, dtype=torch.bfloat16) if fast else contextlib.nullcontext()
+def _autocast(device, dtype):
+    return torch.autocast(device.type, dtype=dtype) if dtype is not None else contextlib.nullcontext()
+
+
+def _grad_scaler(device, dtype):
+    """Loss scaling for float16, whose gradients would otherwise underflow to zero; a no-op otherwise."""
+    return torch.amp.GradScaler(device.type, enabled=dtype == torch.float16)
 
 
 def mixed_precision(device, fast="auto"):
     """The precision :func:`fit` computes in, for training loops written out by hand.
 
     Wrap the forward pass and the loss, not ``backward()`` or the optimiser
-    step: ``with mixed_precision(device): loss = loss_fn(model(x), y)``. With
-    ``fast="auto"`` that is bfloat16 autocast on a CUDA GPU and plain float32
-    everywhere else, so CPU results reproduce exactly; ``True`` or ``False``
-    chooses either way on any device.
+    step: ``with mixed_precision(device): loss = loss_fn(model(x), y)``. It is
+    :func:`autocast_dtype`'s choice with one exception: where that is float16
+    (7.x GPUs such as the T4), it is plain float32, because float16 gradients
+    underflow without the loss scaling that :func:`fit` does and a hand-written
+    loop does not. So with ``fast="auto"``: bfloat16 autocast on GPUs of compute
+    capability 8.0 and newer, float32 everywhere else, including the CPU, whose
+    results reproduce exactly. ``fast`` is as in :func:`autocast_dtype`.
     """
     device = torch.device(device)
-    return _autocast(_fast_path(fast, device), device)
+    dtype = autocast_dtype(device, fast)
+    return _autocast(device, None if dtype == torch.float16 else dtype)
 
 
-def _channels_last(inputs, fast):
-    return inputs.contiguous(memory_format=torch.channels_last) if fast and inputs.dim() == 4 else inputs
+def _channels_last(inputs, dtype):
+    """Image batches in channels-last memory, the layout tensor cores want for convolutions, under autocast."""
+    return inputs.contiguous(memory_format=torch.channels_last) if dtype is not None and inputs.dim() == 4 else inputs
 
 
 def _device_of(model):
@@ -147,18 +176,18 @@ def predict(model, data, batch_size=1024, fast="auto"):
 
     The model runs in evaluation mode (dropout off, batch norm using its running
     statistics) and is put back in the mode it was in. ``fast`` is as in
-    :func:`fit`; under it the bfloat16 outputs are cast back to float32.
+    :func:`fit`; under it the 16-bit outputs are cast back to float32.
     """
     data = _as_dataset(data, "data")
     device = _device_of(model)
-    fast = _fast_path(fast, device)
+    dtype = autocast_dtype(device, fast)
     was_training = model.training
     model.eval()
     outputs, targets = [], []
     for inputs, batch_targets in _batches(data, batch_size, False, device):
-        with _autocast(fast, device):
-            batch_outputs = model(_channels_last(inputs, fast))
-        outputs.append(batch_outputs.float() if fast else batch_outputs)
+        with _autocast(device, dtype):
+            batch_outputs = model(_channels_last(inputs, dtype))
+        outputs.append(batch_outputs.float() if dtype is not None else batch_outputs)
         targets.append(batch_targets)
     model.train(was_training)
     return torch.cat(outputs), torch.cat(targets)
@@ -191,20 +220,24 @@ def fit(model, loss_fn, optimizer, train_data, val_data=None, *, epochs, batch_s
     epoch that ends with the epoch's numbers and no timings, so that a saved
     notebook shows the same text on every run.
 
-    ``fast="auto"`` is the GPU path: on a CUDA GPU with bfloat16, the forward
-    pass and loss run under bfloat16 autocast (weights, gradients and the
-    optimiser stay float32, and bfloat16 has float32's range, so no loss
-    scaling is needed) and image batches use channels-last memory, the layout
-    tensor cores want for convolutions. On the CPU nothing changes, so results
-    reproduce exactly. ``True`` or ``False`` chooses either way on any device.
+    ``fast="auto"`` is the GPU path: the forward pass and loss run under
+    autocast in :func:`autocast_dtype`'s 16-bit dtype and image batches use
+    channels-last memory, the layout tensor cores want for convolutions, while
+    weights, gradients and the optimiser stay float32. bfloat16 (GPUs of compute
+    capability 8.0 and newer) has float32's range and needs no loss scaling;
+    float16 (7.x, such as the T4) does, so the loss is scaled before
+    ``backward()`` and the step is skipped when the scaled gradients overflow.
+    On the CPU and older GPUs nothing changes, so CPU results reproduce exactly.
+    ``True`` or ``False`` chooses either way on any device.
     """
     train_data = _as_dataset(train_data, "train_data")
     val_data = _as_dataset(val_data, "val_data") if val_data is not None else None
     if monitor != "loss" and monitor not in (metrics or {}):
         raise ValueError(f"monitor={monitor!r} must be 'loss' or one of the metrics {list(metrics or {})}.")
     device = _device_of(model)
-    fast = _fast_path(fast, device)
-    if fast:
+    dtype = autocast_dtype(device, fast)
+    scaler = _grad_scaler(device, dtype)
+    if dtype is not None:
         model.to(memory_format=torch.channels_last)  # only 4-d weights change layout
     history = History(monitor=f"val_{monitor}" if val_data is not None else None)
     best_score, best_state = None, None
@@ -215,19 +248,20 @@ def fit(model, loss_fn, optimizer, train_data, val_data=None, *, epochs, batch_s
                    file=sys.stdout, disable=not progress, leave=True, dynamic_ncols=True)
         total_loss, seen, outputs, targets = 0.0, 0, [], []
         for inputs, batch_targets in _batches(train_data, batch_size, True, device):
-            with _autocast(fast, device):
-                batch_outputs = model(_channels_last(inputs, fast))
+            with _autocast(device, dtype):
+                batch_outputs = model(_channels_last(inputs, dtype))
                 loss = _loss(loss_fn, batch_outputs, batch_targets)
             optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            optimizer.step()
+            scaler.scale(loss).backward()
+            scaler.step(optimizer)  # skipped when float16 gradients overflowed
+            scaler.update()
             if scheduler is not None:
-                scheduler.step()
+                scheduler.step()  # every batch, skipped step or not, so the schedule lasts the run
             # Keep sums as tensors: calling .item() every step would wait for the GPU.
             total_loss = total_loss + loss.detach() * len(batch_targets)
             seen += len(batch_targets)
             if metrics:
-                outputs.append(batch_outputs.detach().float() if fast else batch_outputs.detach())
+                outputs.append(batch_outputs.detach().float() if dtype is not None else batch_outputs.detach())
                 targets.append(batch_targets)
             bar.update()
         record = {"epoch": epoch, "train_loss": float(total_loss) / seen}

@@ -1,3 +1,4 @@
+import contextlib
 import re
 
 import pytest
@@ -7,7 +8,9 @@ from torch.utils.data import DataLoader, TensorDataset
 
 import nbcode
 from nbcode import metrics
-from nbcode.train import History, count_parameters, evaluate, fit, mixed_precision, one_cycle_sgd, predict
+from nbcode import train
+from nbcode.train import (History, autocast_dtype, count_parameters, evaluate, fit, mixed_precision, one_cycle_sgd,
+                          predict)
 
 
 def blobs(n=400, seed=0):
@@ -134,16 +137,20 @@ def images(n=256, seed=0):
     return TensorDataset(pictures, labels)
 
 
-def test_fast_path_off_the_gpu_changes_nothing():
-    def train(fast):
+def test_fast_path_off_the_gpu_changes_nothing_bit_for_bit():
+    # The committed notebook outputs were made on the CPU by the default, so it must stay plain float32.
+    def train_cnn(**fast):
         nbcode.setup(0, device="cpu")
         model = tiny_cnn()
-        history = fit(model, nn.CrossEntropyLoss(), torch.optim.SGD(model.parameters(), lr=0.1), images(),
-                      images(seed=1), epochs=2, batch_size=32, progress=False, fast=fast)
-        return history.epochs, model[0].weight.detach().clone()
+        optimizer = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+        schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=0.1, total_steps=2 * 8)
+        history = fit(model, nn.CrossEntropyLoss(), optimizer, images(), images(seed=1), epochs=2, batch_size=32,
+                      scheduler=schedule, metrics={"acc": metrics.accuracy}, progress=False, **fast)
+        return history.epochs, model.state_dict()
 
-    (auto_history, auto_weight), (plain_history, plain_weight) = train("auto"), train(False)
-    assert auto_history == plain_history and torch.equal(auto_weight, plain_weight)
+    (default_history, default_weights), (plain_history, plain_weights) = train_cnn(), train_cnn(fast=False)
+    assert default_history == plain_history
+    assert all(torch.equal(default_weights[name], plain_weights[name]) for name in plain_weights)
 
 
 def test_fast_path_trains_in_bfloat16_with_channels_last_and_float32_weights():
@@ -176,3 +183,66 @@ def test_mixed_precision_for_hand_written_loops():
     assert layer(x).dtype == torch.float32 and layer.weight.dtype == torch.float32
     with pytest.raises(ValueError, match="fast='fp16' must be 'auto', True or False"):
         mixed_precision("cpu", fast="fp16")
+
+
+@pytest.fixture
+def cuda_gpu(monkeypatch):
+    """Pretend to have a CUDA GPU of a given compute capability: ``cuda_gpu(7, 5)``."""
+    def pretend(major, minor):
+        monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+        monkeypatch.setattr(torch.cuda, "get_device_capability", lambda device=None: (major, minor))
+        monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda *args, **kwargs: True)  # even on a T4
+        return torch.device("cuda")
+    return pretend
+
+
+@pytest.mark.parametrize("capability, dtype", [((9, 0), torch.bfloat16), ((8, 0), torch.bfloat16),
+                                               ((7, 5), torch.float16), ((7, 0), torch.float16),
+                                               ((6, 1), None)])
+def test_autocast_dtype_follows_the_gpus_compute_capability(cuda_gpu, capability, dtype):
+    gpu = cuda_gpu(*capability)
+    assert autocast_dtype(gpu) == dtype
+    assert autocast_dtype(gpu, fast=False) is None
+    assert autocast_dtype(gpu, fast=True) == (dtype or torch.bfloat16)
+    # fit scales the loss exactly when it autocasts to float16.
+    assert train._grad_scaler(gpu, autocast_dtype(gpu)).is_enabled() == (dtype == torch.float16)
+
+
+def test_autocast_dtype_off_the_gpu_is_float32_unless_forced():
+    for device in ("cpu", torch.device("cpu"), "mps"):
+        assert autocast_dtype(device) is None and autocast_dtype(device, fast=False) is None
+        assert autocast_dtype(device, fast=True) == torch.bfloat16
+    assert not train._grad_scaler(torch.device("cpu"), None).is_enabled()
+    with pytest.raises(ValueError, match="fast='bf16' must be 'auto', True or False"):
+        autocast_dtype("cpu", fast="bf16")
+
+
+def test_mixed_precision_is_float32_where_fit_would_need_loss_scaling(cuda_gpu):
+    assert isinstance(mixed_precision(cuda_gpu(7, 5)), contextlib.nullcontext)
+    assert isinstance(mixed_precision(cuda_gpu(7, 5), fast=True), contextlib.nullcontext)
+    assert isinstance(mixed_precision(cuda_gpu(6, 1)), contextlib.nullcontext)
+    assert mixed_precision(cuda_gpu(8, 0)).fast_dtype == torch.bfloat16
+
+
+def test_float16_path_scales_the_loss_and_still_learns(monkeypatch):
+    # A T4's path, run on the CPU, whose autocast and GradScaler do float16 too.
+    monkeypatch.setattr(train, "autocast_dtype", lambda device, fast="auto": torch.float16)
+    scalers, make_scaler = [], train._grad_scaler
+
+    def recorded_scaler(device, dtype):
+        scalers.append(make_scaler(device, dtype))
+        return scalers[-1]
+
+    monkeypatch.setattr(train, "_grad_scaler", recorded_scaler)
+    nbcode.setup(0, device="cpu")
+    model = tiny_cnn()
+    seen = []
+    model[0].register_forward_hook(lambda module, inputs, output: seen.append(output.dtype))
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=0.1, total_steps=3 * 8)
+    history = fit(model, nn.CrossEntropyLoss(), optimizer, images(), images(seed=1), epochs=3, batch_size=32,
+                  scheduler=schedule, metrics={"acc": metrics.accuracy}, monitor="acc", progress=False)
+    assert set(seen) == {torch.float16} and model[0].weight.dtype == torch.float32
+    (scaler,) = scalers
+    assert scaler.is_enabled() and scaler.state_dict()["_growth_tracker"] == 3 * 8  # one update per step
+    assert schedule.last_epoch == 3 * 8 and history["val_acc"][-1] > 0.9
