@@ -122,9 +122,15 @@ def glued_values(notebook):
 
 
 def run_in_place(path, timeout=1800):
-    """Execute a chapter top to bottom in a fresh kernel and save it with its outputs."""
+    """Execute a chapter top to bottom in a fresh kernel and save it with its outputs.
+
+    The kernel runs in the pinned numerical setting of :mod:`nbcode.numerics`,
+    the one the tests compare in, so the saved outputs reproduce on other machines.
+    """
     import nbformat
     from nbclient import NotebookClient
+
+    from .numerics import chapter_environment
 
     path = Path(path)
     notebook = nbformat.read(path, as_version=4)
@@ -132,7 +138,7 @@ def run_in_place(path, timeout=1800):
     # (a progress bar), as a screen shows it and as nbval compares it.
     client = NotebookClient(notebook, timeout=timeout, kernel_name="python3", record_timing=False,
                             coalesce_streams=True, resources={"metadata": {"path": str(path.parent)}})
-    client.execute()
+    client.execute(env=chapter_environment())
     nbformat.write(notebook, path)
 
 

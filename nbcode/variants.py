@@ -26,6 +26,7 @@ import time
 from pathlib import Path
 
 from .book import ROOT, glued_values
+from .numerics import chapter_environment
 
 __all__ = ["PROFILES", "VARIANTS", "EXPECTED", "plan", "check_values", "run_variant", "main"]
 
@@ -305,6 +306,7 @@ def main(argv=None):
     except VariantError as error:
         parser.error(str(error))
     args.out.mkdir(parents=True, exist_ok=True)
+    os.environ.update(chapter_environment())  # papermill's kernels inherit it: the pinned numerics
     summary = {"profile": args.profile, "machine": _machine(), "chapters": {}}
     for chapter, path, parameters in requests:
         print(f"{chapter} ({args.profile}) ...", flush=True)
