@@ -4,7 +4,7 @@ Modules: :mod:`nbcode.data` (datasets as tensors), :mod:`nbcode.train` (the
 training loop), :mod:`nbcode.metrics`, :mod:`nbcode.plot`, :mod:`nbcode.pretrained`
 (a pretrained sentence encoder), and, for maintainers,
 :mod:`nbcode.book` and :mod:`nbcode.variants`. This file holds :func:`setup`,
-which every chapter calls first.
+which every chapter calls first, and :func:`significant`.
 """
 
 import os
@@ -13,7 +13,7 @@ import random
 import numpy as np
 import torch
 
-__all__ = ["setup", "cpu_threads"]
+__all__ = ["setup", "cpu_threads", "significant"]
 
 
 def cpu_threads(threads="auto"):
@@ -45,6 +45,17 @@ def cpu_threads(threads="auto"):
             "integer (also in the NBCODE_THREADS environment variable)."
         )
     return count
+
+
+def significant(value, digits):
+    """``value`` rounded to ``digits`` significant digits, as a float.
+
+    Chapters glue a measured number at the precision it can be trusted to: a
+    rounding error such as 1.19e-07 to 2 digits, a ratio of gradient norms to
+    3. Digits beyond that change with the processor or the library release,
+    and a glued value that carries them would make the book's tests fragile.
+    """
+    return float(f"{value:.{digits}g}")
 
 
 def _pick_device(device):

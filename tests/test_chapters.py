@@ -109,3 +109,13 @@ def test_only_figure_code_is_collapsed(chapter):
         if "hide-input" in cell.metadata.get("tags", []):
             assert "figure" in cell.metadata.get("mystnb", {}), f"{path.name}, code cell {index + 1}"
             assert "glue(" not in cell.source, f"{path.name}, code cell {index + 1} computes a headline value"
+
+
+def test_glued_floats_carry_no_digits_beyond_their_noise(chapter):
+    # Four significant digits is the most any headline value can trust (an accuracy on 10,000 test
+    # images); rounding errors and gradient ratios are glued through nbcode.significant with fewer.
+    path, notebook = chapter
+    for name, value in glued_values(notebook).items():
+        if isinstance(value, float) and value != 0:
+            assert value == float(f"{value:.4g}"), (
+                f"{path.name} glues {name} = {value!r}: round it with nbcode.significant(value, digits)")
