@@ -3,7 +3,8 @@
 The book's GPU targets are times to a result: chapter 7's CNN to 99% test
 accuracy on MNIST (workload `mnist`) and to 93% on Fashion-MNIST (`fashion`),
 and chapter 10's character Transformer to a validation loss of 1.5 nats per
-character on Tiny Shakespeare (`charlm`). This script trains one of them with
+character on Tiny Shakespeare (`charlm`). Both models come from nbcode.models,
+where the chapters build them too. This script trains one of them with
 the parameters of a profile of nbcode.variants (default: gpu) and reports how
 much training it took to first reach the target:
 
@@ -39,6 +40,7 @@ from torch.nn import functional as F
 import nbcode
 from nbcode import metrics
 from nbcode.data import load_fashion_mnist, load_mnist, load_tiny_shakespeare
+from nbcode.models import CharTransformer, make_cnn
 from nbcode.train import evaluate, fit, mixed_precision, one_cycle_sgd
 from nbcode.variants import PROFILES, VARIANTS
 
@@ -60,36 +62,6 @@ class Clock:
         if self.device.type == "cuda":
             torch.cuda.synchronize()
         return time.perf_counter()
-
-
-def make_cnn(width):
-    """Chapter 7's CNN (a test checks that the two have the same number of parameters)."""
-    def conv_block(c_in, c_out):
-        return [nn.Conv2d(c_in, c_out, kernel_size=3, padding=1, bias=False), nn.BatchNorm2d(c_out), nn.ReLU()]
-
-    return nn.Sequential(*conv_block(1, width), nn.MaxPool2d(2), *conv_block(width, 2 * width), nn.MaxPool2d(2),
-                         nn.Flatten(), nn.Linear(2 * width * 7 * 7, 128), nn.ReLU(), nn.Dropout(0.3),
-                         nn.Linear(128, 10))
-
-
-class CharTransformer(nn.Module):
-    """Chapter 10's character model (a test checks that the two have the same number of parameters)."""
-
-    def __init__(self, vocabulary, size, layers, context, heads=4, dropout=0.0):
-        super().__init__()
-        self.token = nn.Embedding(vocabulary, size)
-        self.position = nn.Embedding(context, size)
-        block = nn.TransformerEncoderLayer(size, heads, dim_feedforward=4 * size, dropout=dropout, activation="gelu",
-                                           batch_first=True, norm_first=True)
-        self.blocks = nn.TransformerEncoder(block, layers, enable_nested_tensor=False)
-        self.norm = nn.LayerNorm(size)
-        self.output = nn.Linear(size, vocabulary)
-
-    def forward(self, ids):
-        n = ids.shape[1]
-        causal = nn.Transformer.generate_square_subsequent_mask(n, device=ids.device)
-        x = self.token(ids) + self.position(torch.arange(n, device=ids.device))
-        return self.output(self.norm(self.blocks(x, mask=causal, is_causal=True)))
 
 
 def cnn_run(workload, profile, device, compile_model, fast, seed):

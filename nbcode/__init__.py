@@ -1,7 +1,8 @@
 """nbcode: the small library that the chapters of *Neural Networks, Tested* share.
 
 Modules: :mod:`nbcode.data` (datasets as tensors), :mod:`nbcode.train` (the
-training loop), :mod:`nbcode.metrics`, :mod:`nbcode.plot`, :mod:`nbcode.pretrained`
+training loop), :mod:`nbcode.models` (the models that more than one chapter or
+benchmark trains), :mod:`nbcode.metrics`, :mod:`nbcode.plot`, :mod:`nbcode.pretrained`
 (a pretrained sentence encoder), and, for maintainers,
 :mod:`nbcode.book` and :mod:`nbcode.variants`. This file holds :func:`setup`,
 which every chapter calls first, and :func:`significant`.

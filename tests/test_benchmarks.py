@@ -72,26 +72,6 @@ def run_time_to_target(*arguments):
                           capture_output=True, text=True, cwd=ROOT)
 
 
-def test_time_to_target_models_are_the_chapters():
-    import nbformat
-
-    import time_to_target
-    from nbcode.book import glued_values
-    from nbcode.data import load_tiny_shakespeare
-    from nbcode.train import count_parameters
-
-    def glued(chapter, name):
-        return glued_values(nbformat.read(ROOT / "chapters" / f"{chapter}.ipynb", as_version=4))[name]
-
-    width = time_to_target.recipe("07_cnn", "cpu")["cnn_width"]
-    assert f"{count_parameters(time_to_target.make_cnn(width)):,}" == glued("07_cnn", "cnn_params")
-    text = load_tiny_shakespeare()
-    p = time_to_target.recipe("10_transformer", "cpu")
-    model = time_to_target.CharTransformer(len(set(text.train + text.val + text.test)), p["charlm_size"],
-                                           p["charlm_layers"], p["charlm_context"])
-    assert f"{count_parameters(model):,}" == glued("10_transformer", "charlm_params")
-
-
 def test_time_to_target_times_training_apart_from_warm_up_and_prints_the_time_last():
     # The smoke profile's 100 steps take seconds; a loose target makes the first measurement reach it.
     result = run_time_to_target("charlm", "--profile", "smoke", "--device", "cpu", "--target", "4.0")
