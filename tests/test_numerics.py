@@ -23,6 +23,7 @@ def pinned_machine(monkeypatch):
     monkeypatch.setattr(numerics.platform, "system", lambda: "Linux")
     monkeypatch.setattr(numerics.platform, "machine", lambda: "x86_64")
     monkeypatch.setattr(numerics, "_has_avx2", lambda: True)
+    monkeypatch.setattr(numerics, "_vendor", lambda: "AuthenticAMD")
     monkeypatch.setattr("torch.cuda.is_available", lambda: False)
     monkeypatch.setattr("torch.backends.mps.is_available", lambda: False)
     installed = {"torch": "2.14.1+cu130", "numpy": "2.4.6"}
@@ -44,6 +45,7 @@ def test_the_pinned_machine_compares_exactly(pinned_machine, requirements):
     (lambda m, installed: installed.pop("numpy"), "numpy is not installed"),
     (lambda m, installed: m.setattr(numerics.platform, "machine", lambda: "arm64"), "Linux on arm64"),
     (lambda m, installed: m.setattr(numerics, "_has_avx2", lambda: False), "no AVX2"),
+    (lambda m, installed: m.setattr(numerics, "_vendor", lambda: "GenuineIntel"), "GenuineIntel"),
     (lambda m, installed: m.setattr("torch.cuda.is_available", lambda: True), "a GPU is present"),
 ])
 def test_anything_the_outputs_were_not_made_with_makes_it_tolerant(change, reason, pinned_machine, requirements,
