@@ -115,7 +115,7 @@ def autocast_dtype(device, fast="auto"):
     if major == 7:
         return torch.float16  # Volta and Turing tensor cores multiply float16, not bfloat16
     if major < 7 and fast == "auto":
-        return None  # no tensor cores: 16-bit inputs would lose precision and gain no speed
+        return None  # no tensor cores: float16 would lose precision for little or no speed
     return torch.bfloat16
 
 
@@ -129,7 +129,7 @@ def _grad_scaler(device, dtype):
 
 
 def mixed_precision(device, fast="auto"):
-    """The precision :func:`fit` computes in, for training loops written out by hand.
+    """The autocast context for training loops written out by hand: :func:`fit`'s precision where it is safe.
 
     Wrap the forward pass and the loss, not ``backward()`` or the optimiser
     step: ``with mixed_precision(device): loss = loss_fn(model(x), y)``. It is
@@ -138,7 +138,8 @@ def mixed_precision(device, fast="auto"):
     underflow without the loss scaling that :func:`fit` does and a hand-written
     loop does not. So with ``fast="auto"``: bfloat16 autocast on GPUs of compute
     capability 8.0 and newer, float32 everywhere else, including the CPU, whose
-    results reproduce exactly. ``fast`` is as in :func:`autocast_dtype`.
+    results reproduce exactly. ``fast`` is as in :func:`autocast_dtype`, except
+    that a float16 choice still gives float32.
     """
     device = torch.device(device)
     dtype = autocast_dtype(device, fast)
