@@ -48,15 +48,29 @@ def cpu_threads(threads="auto"):
     return count
 
 
+class _Rounded(float):
+    """A float that prints only its significant digits: 3.33e+13, not 33300000000000.0."""
+
+    def __new__(cls, value, digits):
+        rounded = super().__new__(cls, f"{value:.{digits}g}")
+        rounded.text = f"{value:.{digits}g}"
+        return rounded
+
+    def __repr__(self):
+        return self.text
+
+
 def significant(value, digits):
-    """``value`` rounded to ``digits`` significant digits, as a float.
+    """``value`` rounded to ``digits`` significant digits: a float that also prints that way.
 
     Chapters glue a measured number at the precision it can be trusted to: a
     rounding error such as 1.19e-07 to 2 digits, a ratio of gradient norms to
     3. Digits beyond that change with the processor or the library release,
     and a glued value that carries them would make the book's tests fragile.
+    The glued text is what the value prints as, so it prints in ``g`` format
+    (33300000000000.0 would show digits nobody measured).
     """
-    return float(f"{value:.{digits}g}")
+    return _Rounded(value, digits)
 
 
 def _pick_device(device):
