@@ -52,8 +52,10 @@ class _Rounded(float):
     """A float that prints only its significant digits: 3.33e+13, not 33300000000000.0."""
 
     def __new__(cls, value, digits):
-        rounded = super().__new__(cls, f"{value:.{digits}g}")
-        rounded.text = f"{value:.{digits}g}"
+        text = f"{value:.{digits}g}"
+        rounded = super().__new__(cls, text)
+        # "0" and "79" would read back as ints: keep a float's ".0", as repr does.
+        rounded.text = text if any(mark in text for mark in ".enai") else text + ".0"
         return rounded
 
     def __repr__(self):
