@@ -46,13 +46,17 @@ def accuracy(outputs, targets):
     return float(sk.accuracy_score(*_pair(outputs, targets)))
 
 
-def f1(outputs, targets, average="binary"):
+def f1(outputs, targets, average="binary", positive=1):
     """F1 score: the harmonic mean of precision and recall.
 
-    With two classes (``average="binary"``) class 1 is the positive class;
-    with more, pass ``average="macro"`` to average the per-class scores.
+    With two classes (``average="binary"``) it is the F1 of the ``positive``
+    class, 1 unless you say otherwise: choose the class whose detection matters
+    (``positive=0`` for the breast-cancer table's malignant tumours). With more
+    classes, pass ``average="macro"`` to average the per-class scores.
     """
-    return float(sk.f1_score(*_pair(outputs, targets), average=average, zero_division=0))
+    if average == "binary" and positive not in (0, 1):
+        raise ValueError(f"positive={positive!r}: with two classes the positive class is 0 or 1.")
+    return float(sk.f1_score(*_pair(outputs, targets), average=average, pos_label=positive, zero_division=0))
 
 
 def confusion_matrix(outputs, targets, num_classes=None):

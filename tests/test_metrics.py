@@ -24,6 +24,16 @@ def test_scores_match_counts_done_by_hand():
     np.testing.assert_array_equal(metrics.confusion_matrix(logits, targets), [[2, 1], [1, 2]])
 
 
+def test_f1_of_the_class_chosen_as_positive():
+    predicted = torch.tensor([0, 0, 0, 1, 1, 1])
+    targets = torch.tensor([0, 0, 1, 1, 1, 1])
+    # Class 1: TP 3, FP 0, FN 1. Class 0: TP 2, FP 1, FN 0.
+    assert metrics.f1(predicted, targets) == pytest.approx(6 / 7)
+    assert metrics.f1(predicted, targets, positive=0) == pytest.approx(4 / 5)
+    with pytest.raises(ValueError, match="positive class is 0 or 1"):
+        metrics.f1(predicted, targets, positive=2)
+
+
 def test_confusion_matrix_keeps_classes_never_predicted():
     counts = metrics.confusion_matrix(torch.tensor([0, 0]), torch.tensor([0, 1]), num_classes=3)
     assert counts.shape == (3, 3) and counts.sum() == 2
