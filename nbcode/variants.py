@@ -61,10 +61,11 @@ VARIANTS = {
         "gpu": {"device": "cuda"},
     },
     "06_mlp": {
-        "smoke": {"article_a_epochs": 2, "tabular_epochs": 3, "article_b_epochs": 1, "fast_epochs": 1},
+        "smoke": {"article_a_epochs": 2, "tabular_epochs": 3, "article_b_epochs": 1, "article_b_seeds": 1,
+                  "ablation_seeds": 1, "fast_epochs": 1},
         "cpu": {"seed": 0, "device": "auto", "article_a_epochs": 100, "article_a_batch_size": 128,
-                "tabular_epochs": 40, "article_b_epochs": 5, "fast_epochs": 4, "fast_batch_size": 256,
-                "fast_max_lr": 0.2},
+                "tabular_epochs": 40, "article_b_epochs": 5, "article_b_seeds": 5, "ablation_seeds": 3,
+                "fast_epochs": 4, "fast_batch_size": 256, "fast_max_lr": 0.2},
         "gpu": {"device": "cuda"},
     },
     "07_cnn": {
@@ -142,15 +143,17 @@ EXPECTED = {
         # Central differences with eps = 1e-6 in float64: truncation and rounding near 1e-9.
         "backprop_fd_max_rel_err": _ranges((0.0, 1e-6), (0.0, 1e-6)),
     },
-    # Test F1 over 12 training seeds: 0.965-0.973 after 40 epochs, 0.937-0.959 after 3.
+    # Test F1 with malignant as the positive class, 12 training seeds (pinned numerics): 0.9398-0.9524 after
+    # 40 epochs, 0.8916-0.9286 after 3.
     "05_training": {
-        "training_test_f1": _ranges((0.90, 1.0), (0.95, 1.0)),
+        "training_test_f1": _ranges((0.85, 1.0), (0.92, 1.0)),
     },
-    # 12 seeds: tabular F1 0.958-0.979 (40 epochs), 0.887-0.973 (3). Article B's loop, 6 seeds:
+    # 12 seeds, malignant F1: tabular 0.9286-0.9639 (40 epochs), 0.8108-0.95 (3). Article B's loop, 6 seeds:
     # 0.9713-0.9751 (5 epochs), 3 seeds 0.9437-0.9458 (1). Fast MNIST, 8 seeds: 0.9791-0.9817
-    # (4 epochs; 0.978 is the issue's floor), 3 seeds 0.9649-0.967 (1).
+    # (4 epochs; 0.978 is the issue's floor), 3 seeds 0.9649-0.967 (1). Both are glued as means over
+    # article_b_seeds runs (5 in the cpu profile), which lie inside the single runs' ranges.
     "06_mlp": {
-        "mlp_tabular_test_f1": _ranges((0.85, 1.0), (0.95, 1.0)),
+        "mlp_tabular_test_f1": _ranges((0.75, 1.0), (0.91, 1.0)),
         "mlp_articleB_test_acc": _ranges((0.92, 1.0), (0.965, 0.985)),
         "mlp_fast_test_acc": _ranges((0.95, 1.0), (0.978, 1.0)),
     },
