@@ -18,10 +18,10 @@ __all__ = ["tabular_classifier", "f1_counts", "f1_from_counts", "training_loop"]
 def tabular_classifier(input_size):
     """Article A's ``SimpleClassifier``: ``input_size`` features to 2 logits, 16,897,252 parameters for 30 inputs.
 
-    Four linear layers with nothing between them, then six ``Linear(1500, 1500)``
-    blocks alternating ReLU and sigmoid (ReLU first, after the fourth linear
-    layer), then 1500 to 500 with a sigmoid, 500 to 500 with a ReLU, 500 to 500
-    with a sigmoid, each followed by dropout 0.1, and ``Linear(500, 2)``. One
+    Four linear layers with nothing between them, then a ReLU and dropout, six
+    ``Linear(1500, 1500)`` blocks alternating sigmoid and ReLU (sigmoid first),
+    then 1500 to 500 with a sigmoid, 500 to 500 with a ReLU, 500 to 500 with a
+    sigmoid, each followed by dropout 0.1, and ``Linear(500, 2)``. One
     dropout module is shared by every block, as in the article (it holds no
     weights, so sharing it changes nothing).
     """
