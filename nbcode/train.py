@@ -26,6 +26,7 @@ class History:
     epochs: list = field(default_factory=list)
     monitor: str = "val_loss"
     best_epoch: int = None
+    best_state: dict = None  # the best epoch's weights, kept only by ``fit(..., restore_best=False)``
 
     def __getitem__(self, key):
         """All epochs' values of one quantity: ``history["val_acc"]``."""
@@ -207,7 +208,7 @@ def evaluate(model, data, loss_fn=None, metrics=None, batch_size=1024, fast="aut
 
 
 def fit(model, loss_fn, optimizer, train_data, val_data=None, *, epochs, batch_size=64,
-        metrics=None, scheduler=None, monitor="loss", progress=True, fast="auto"):
+        metrics=None, scheduler=None, monitor="loss", restore_best=True, progress=True, fast="auto"):
     """Train ``model`` for ``epochs`` epochs and return its :class:`History`.
 
     Each epoch has a training phase (``model.train()``, a shuffled pass over
@@ -217,7 +218,10 @@ def fit(model, loss_fn, optimizer, train_data, val_data=None, *, epochs, batch_s
     (:func:`evaluate`: evaluation mode, no gradients). ``monitor`` names the
     validation quantity that picks the best epoch: ``"loss"`` (lower is better)
     or a key of ``metrics`` (higher is better). After the last epoch the model
-    gets back the weights of its best epoch. Progress shows as one line per
+    gets back the weights of its best epoch; with ``restore_best=False`` it keeps
+    the last epoch's and ``history.best_state`` holds the best epoch's (a
+    ``state_dict`` for ``model.load_state_dict``), so that both can be compared
+    from one run. Progress shows as one line per
     epoch that ends with the epoch's numbers and no timings, so that a saved
     notebook shows the same text on every run.
 
@@ -281,7 +285,9 @@ def fit(model, loss_fn, optimizer, train_data, val_data=None, *, epochs, batch_s
         bar.bar_format = "{desc}"
         bar.set_description_str(_epoch_line(record, width, epochs), refresh=False)
         bar.close()
-    if best_state is not None:
+    if best_state is not None and not restore_best:
+        history.best_state = best_state
+    elif best_state is not None:
         model.load_state_dict(best_state)
         if progress:
             print(f"restored the weights of epoch {history.best_epoch} (best {history.monitor})")

@@ -53,6 +53,24 @@ def test_weights_of_a_worse_last_epoch_are_replaced():
     assert evaluate(model, blobs(seed=1), nn.CrossEntropyLoss())["loss"] == pytest.approx(history["val_loss"][0])
 
 
+def test_restore_best_false_keeps_the_last_weights_and_hands_over_the_best():
+    def run(restore_best):
+        nbcode.setup(0)
+        model = nn.Linear(2, 2)
+        optimizer = torch.optim.SGD(model.parameters(), lr=0.5)
+        scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: 1.0 if step < 13 else -1.0)
+        history = fit(model, nn.CrossEntropyLoss(), optimizer, blobs(), blobs(seed=1), epochs=3, batch_size=32,
+                      scheduler=scheduler, restore_best=restore_best, progress=False)
+        return model, history
+
+    restored, restored_history = run(True)
+    last, history = run(False)
+    assert restored_history.best_state is None and history.best_epoch == restored_history.best_epoch == 1
+    assert evaluate(last, blobs(seed=1), nn.CrossEntropyLoss())["loss"] == pytest.approx(history["val_loss"][-1])
+    last.load_state_dict(history.best_state)
+    assert all(torch.equal(a, b) for a, b in zip(last.state_dict().values(), restored.state_dict().values()))
+
+
 def test_in_memory_and_dataloader_paths_agree_without_shuffling():
     nbcode.setup(0)
     data = blobs(64)
