@@ -69,9 +69,13 @@ VARIANTS = {
         "gpu": {"device": "cuda"},
     },
     "07_cnn": {
-        "smoke": {"fashion_epochs": 1, "mnist_epochs": 1, "mlp_epochs": 1},
-        "cpu": {"seed": 0, "device": "auto", "fashion_epochs": 4, "mnist_epochs": 3, "mlp_epochs": 4,
-                "cnn_width": 16, "batch_size": 128, "max_lr": 0.1},
+        "smoke": {"fashion_epochs": 1, "mnist_epochs": 1, "study_seeds": 2, "article_train_size": 500,
+                  "article_epochs": 1, "compare_train_size": 2000, "compare_epochs": 1, "residual_blocks": 2,
+                  "residual_train_size": 500, "residual_epochs": 1},
+        "cpu": {"seed": 0, "device": "auto", "fashion_epochs": 4, "mnist_epochs": 3, "cnn_width": 16,
+                "batch_size": 128, "max_lr": 0.1, "study_seeds": 3, "article_train_size": 2000, "article_epochs": 2,
+                "compare_train_size": 10000, "compare_epochs": 2, "residual_blocks": 6, "residual_width": 8,
+                "residual_train_size": 3000, "residual_epochs": 2},
         "gpu": {"device": "cuda", "fashion_epochs": 15, "mnist_epochs": 4, "batch_size": 512, "max_lr": 0.4},
     },
     "08_autoencoder": {
@@ -275,6 +279,18 @@ EXPECTED = {
     "12_field_theory": {
         "nngp_kernel_rel_err": _ranges((0.0, 0.05), (0.0, 0.05)),
         "fieldtheory_kurtosis_slope": _ranges((-1.4, -0.6), (-1.25, -0.75)),
+        # Seeds 0-4 (cpu): bias recursion 0.0014-0.0043 (sampling error 0.0048), best constant shift 0.032-0.033,
+        # kernel slope above the floor -0.95 to -1.0, L/N coefficient 16.0-16.9, critical variance 0.99-1.01,
+        # slopes (3-seed means) -0.52 to -0.55 and -0.70 to -0.75, widest gap (3-seed mean) 0.012-0.017.
+        # Smoke (seed 0): 0.016, 0.034, -1.2, 18.1, 1.01, -0.32, -0.60, 0.13 (100 steps: ranges wide).
+        "ft_bias_err": _ranges((0.0, 0.04), (0.0, 0.012)),
+        "ft_bias_shift_err": _ranges((0.02, 0.06), (0.025, 0.045)),
+        "ft_kernel_slope_above": _ranges((-1.5, -0.6), (-1.2, -0.8)),
+        "ft_depth_coefficient": _ranges((8.0, 30.0), (14.5, 18.5)),
+        "ft_crit_variance": _ranges((0.3, 3.0), (0.9, 1.1)),
+        "ft_change_slope": _ranges((-1.0, 0.5), (-0.65, -0.42)),
+        "ft_ntk_change_slope": _ranges((-1.5, 0.0), (-0.9, -0.55)),
+        "ft_gap_relative_widest": _ranges((0.0, 0.5), (0.0, 0.04)),
     },
 }
 
