@@ -42,3 +42,48 @@ def test_confusion_matrix_keeps_classes_never_predicted():
 def test_mismatched_lengths_are_an_error():
     with pytest.raises(ValueError, match="3 predictions but 2 targets"):
         metrics.accuracy(torch.zeros(3, 2), torch.zeros(2))
+
+
+def _splits(rng, informative):
+    # two Gaussian classes 2 apart along the first feature, or labels unrelated to the features
+    data = {}
+    for split, n in (("train", 400), ("val", 200), ("test", 200)):
+        labels = rng.integers(0, 2, n)
+        x = rng.normal(size=(n, 5))
+        if informative:
+            x[:, 0] += 2.0 * labels
+        data[split] = (x, labels)
+    return {s: x for s, (x, _) in data.items()}, {s: y for s, (_, y) in data.items()}
+
+
+def test_linear_probe_reads_what_the_features_hold():
+    rng = np.random.default_rng(0)
+    features, labels = _splits(rng, informative=True)
+    result = metrics.linear_probe(features, labels)
+    assert result["test"] > 0.75  # Bayes accuracy for classes 2 apart at unit noise: 0.84
+    noise_features, noise_labels = _splits(rng, informative=False)
+    assert abs(metrics.linear_probe(noise_features, noise_labels)["test"] - 0.5) < 0.12
+
+
+def test_linear_probe_chooses_C_on_validation_and_uses_only_the_given_rows():
+    from sklearn.linear_model import LogisticRegression
+
+    features, labels = _splits(np.random.default_rng(1), informative=True)
+    rows = np.arange(30)
+    C_values = (1e-4, 1.0)
+    result = metrics.linear_probe(features, labels, rows=rows, C_values=C_values)
+    val = {C: LogisticRegression(C=C, max_iter=3000).fit(features["train"][rows], labels["train"][rows])
+           .score(features["val"], labels["val"]) for C in C_values}
+    assert result["C"] == max(C_values, key=lambda C: (val[C], -C_values.index(C)))
+    assert result["val"] == val[result["C"]]
+    assert result["test"] == result["model"].score(features["test"], labels["test"])
+    assert result["model"].coef_.shape == (1, 5)
+
+
+def test_linear_probe_rejects_missing_splits_and_mismatched_rows():
+    features, labels = _splits(np.random.default_rng(2), informative=True)
+    with pytest.raises(ValueError, match="missing: \\['val'\\]"):
+        metrics.linear_probe({k: v for k, v in features.items() if k != "val"}, labels)
+    labels["test"] = labels["test"][:-1]
+    with pytest.raises(ValueError, match="199 labels in the 'test' split"):
+        metrics.linear_probe(features, labels)
