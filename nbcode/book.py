@@ -125,12 +125,14 @@ def run_in_place(path, timeout=1800):
     """Execute a chapter top to bottom in a fresh kernel and save it with its outputs.
 
     The kernel runs in the pinned numerical setting of :mod:`nbcode.numerics`,
-    the one the tests compare in, so the saved outputs reproduce on other machines.
+    the one the tests compare in, so the saved outputs reproduce on other machines
+    of this processor's vendor, which is saved in the notebook's metadata
+    (``nbcode.recorded_on``) for the tests to read.
     """
     import nbformat
     from nbclient import NotebookClient
 
-    from .numerics import chapter_environment
+    from .numerics import chapter_environment, vendor
 
     path = Path(path)
     notebook = nbformat.read(path, as_version=4)
@@ -139,6 +141,7 @@ def run_in_place(path, timeout=1800):
     client = NotebookClient(notebook, timeout=timeout, kernel_name="python3", record_timing=False,
                             coalesce_streams=True, resources={"metadata": {"path": str(path.parent)}})
     client.execute(env=chapter_environment())
+    notebook.metadata["nbcode"] = {"recorded_on": vendor()}
     nbformat.write(notebook, path)
 
 

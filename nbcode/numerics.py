@@ -15,7 +15,11 @@ pinned setting, :data:`PINNED`: the AVX2 code path of all three libraries
 sum split over threads is added in an order that depends on the thread count.
 Outputs recorded that way are meant to reproduce, bit for bit, on any x86-64
 Linux machine with AVX2, the pinned requirements and a processor of the
-recording vendor (:data:`RECORDED_VENDOR`), whatever its generation;
+vendor that recorded them, whatever its generation (MKL's vector math, behind
+``torch.sqrt`` and so every Adam step, takes its own path on each vendor's
+processors whatever ``MKL_CBWR`` says). ``python -m nbcode.book run`` writes
+that vendor into each chapter's metadata (:func:`recorded_vendor`), so chapters
+recorded on different machines are each compared in the right mode;
 ``benchmarks/cross_cpu.py`` measures how far that holds on emulated processors.
 
 Where that cannot hold (another PyTorch, Apple silicon, a GPU), the tests run
@@ -35,7 +39,8 @@ import re
 from importlib import metadata
 from pathlib import Path
 
-__all__ = ["PINNED", "NOISE_TAG", "chapter_environment", "pinned_requirements", "comparison_mode"]
+__all__ = ["PINNED", "NOISE_TAG", "chapter_environment", "pinned_requirements", "recorded_vendor", "vendor",
+           "comparison_mode"]
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -50,10 +55,6 @@ PINNED = {
 # machines set their own core type because older OpenBLAS builds misbehave there.
 PINNED_DEFAULTS = {"OPENBLAS_CORETYPE": "Haswell"}
 NOISE_TAG = "numerical-noise"
-# The processor vendor the committed outputs were recorded on. MKL's vector math, which computes
-# torch.sqrt (and so every Adam step), takes another path on the other vendor's processors whatever
-# MKL_CBWR says: under emulation, Intel's CPUID gave correctly rounded square roots and AMD's did not.
-RECORDED_VENDOR = "AuthenticAMD"
 MODES = ("exact", "tolerant")
 
 
@@ -114,17 +115,29 @@ def _has_avx2():
     return "avx2" in _cpuinfo("flags").split()
 
 
-def _vendor():
+def vendor():
+    """This processor's vendor as Linux names it (``AuthenticAMD``, ``GenuineIntel``), or "" where unknown."""
     return _cpuinfo("vendor_id")
 
 
-def comparison_mode(environ=None, requirements=ROOT / "requirements.txt"):
-    """``(mode, reason)``: whether chapter outputs can be compared ``"exact"`` or only ``"tolerant"``.
+def recorded_vendor(notebook_metadata):
+    """The vendor of the processor a chapter's committed outputs were recorded on, or None if not recorded.
+
+    Under emulation, Intel's CPUID gave correctly rounded square roots from MKL and AMD's did not,
+    so the same pinned run prints other digits on the two vendors' processors.
+    """
+    return notebook_metadata.get("nbcode", {}).get("recorded_on")
+
+
+def comparison_mode(recorded_on, environ=None, requirements=ROOT / "requirements.txt"):
+    """``(mode, reason)``: whether outputs recorded on a ``recorded_on`` processor compare ``"exact"`` here.
 
     Exact needs what the committed outputs were made with: x86-64 Linux with
-    AVX2 on a processor of :data:`RECORDED_VENDOR`, the pinned code paths, every version pinned in ``requirements.txt``,
-    and no GPU (``device="auto"`` would pick it). ``NBCODE_COMPARE`` set to
-    ``exact`` or ``tolerant`` overrides the choice.
+    AVX2 on a processor of the recording vendor, the pinned code paths, every version pinned in
+    ``requirements.txt``, and no GPU (``device="auto"`` would pick it); anything else gives
+    ``"tolerant"``. ``recorded_on`` is a vendor name (see :func:`recorded_vendor`); None, for a chapter
+    without the record, gives ``"tolerant"``. ``NBCODE_COMPARE`` set to ``exact`` or ``tolerant``
+    overrides the choice.
     """
     import torch
 
@@ -140,9 +153,11 @@ def comparison_mode(environ=None, requirements=ROOT / "requirements.txt"):
         reasons.append(f"this is {system} on {machine}; the committed outputs come from x86-64 Linux")
     elif not _has_avx2():
         reasons.append("this processor has no AVX2, the code path the committed outputs were made on")
-    elif _vendor() != RECORDED_VENDOR:
-        reasons.append(f"this processor is {_vendor() or 'of an unknown vendor'}, the outputs were made on "
-                       f"{RECORDED_VENDOR}, and MKL computes square roots differently there")
+    elif recorded_on is None:
+        reasons.append("the outputs carry no record of the processor they were made on")
+    elif vendor() != recorded_on:
+        reasons.append(f"this processor is {vendor() or 'of an unknown vendor'}, the outputs were made on "
+                       f"{recorded_on}, and MKL computes square roots differently there")
     if environ.get("NBCODE_NUMERICS", "pinned") != "pinned":
         reasons.append(f"NBCODE_NUMERICS={environ['NBCODE_NUMERICS']} leaves the code paths to the processor")
     requirements = Path(requirements)
@@ -160,4 +175,4 @@ def comparison_mode(environ=None, requirements=ROOT / "requirements.txt"):
     if reasons:
         return "tolerant", "; ".join(reasons)
     pinned = ", ".join(f"{name}={value}" for name, value in PINNED.items())
-    return "exact", f"x86-64 Linux, {RECORDED_VENDOR} with AVX2, the pinned requirements, the CPU, {pinned}"
+    return "exact", f"x86-64 Linux, {recorded_on} with AVX2, the pinned requirements, the CPU, {pinned}"

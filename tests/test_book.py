@@ -1,7 +1,7 @@
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from nbcode import book
+from nbcode import book, numerics
 
 
 def test_sync_rewrites_badge_and_install_cell_from_the_config(tmp_path, monkeypatch):
@@ -27,7 +27,17 @@ def test_run_in_place_executes_in_order_and_keeps_only_what_a_screen_shows(tmp_p
     notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nbformat.write(notebook, path)
     book.run_in_place(path)
-    cells = nbformat.read(path, as_version=4).cells
+    executed = nbformat.read(path, as_version=4)
+    assert numerics.recorded_vendor(executed.metadata) == numerics.vendor()
+    cells = executed.cells
     assert [cell.execution_count for cell in cells] == [1, 2, 3]
     assert [output.text for output in cells[1].outputs] == ["done\n"]
     assert cells[2].outputs[0].data["text/plain"] == "42"
+
+
+def test_every_chapter_records_the_processor_vendor_its_outputs_were_made_on():
+    for path in book.chapter_paths():
+        vendor = numerics.recorded_vendor(nbformat.read(path, as_version=4).metadata)
+        assert vendor in ("AuthenticAMD", "GenuineIntel"), (
+            f"{path.name} does not say which processor made its outputs: regenerate it with "
+            f"python -m nbcode.book run {path.relative_to(book.ROOT)}")

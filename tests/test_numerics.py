@@ -23,7 +23,7 @@ def pinned_machine(monkeypatch):
     monkeypatch.setattr(numerics.platform, "system", lambda: "Linux")
     monkeypatch.setattr(numerics.platform, "machine", lambda: "x86_64")
     monkeypatch.setattr(numerics, "_has_avx2", lambda: True)
-    monkeypatch.setattr(numerics, "_vendor", lambda: "AuthenticAMD")
+    monkeypatch.setattr(numerics, "vendor", lambda: "AuthenticAMD")
     monkeypatch.setattr("torch.cuda.is_available", lambda: False)
     monkeypatch.setattr("torch.backends.mps.is_available", lambda: False)
     installed = {"torch": "2.14.1+cu130", "numpy": "2.4.6"}
@@ -36,7 +36,7 @@ def test_requirements_pins_are_read_and_other_lines_ignored(requirements):
 
 
 def test_the_pinned_machine_compares_exactly(pinned_machine, requirements):
-    mode, reason = numerics.comparison_mode({}, requirements)
+    mode, reason = numerics.comparison_mode("AuthenticAMD", {}, requirements)
     assert mode == "exact" and "ATEN_CPU_CAPABILITY=avx2" in reason
 
 
@@ -45,30 +45,42 @@ def test_the_pinned_machine_compares_exactly(pinned_machine, requirements):
     (lambda m, installed: installed.pop("numpy"), "numpy is not installed"),
     (lambda m, installed: m.setattr(numerics.platform, "machine", lambda: "arm64"), "Linux on arm64"),
     (lambda m, installed: m.setattr(numerics, "_has_avx2", lambda: False), "no AVX2"),
-    (lambda m, installed: m.setattr(numerics, "_vendor", lambda: "GenuineIntel"), "GenuineIntel"),
+    (lambda m, installed: m.setattr(numerics, "vendor", lambda: "GenuineIntel"), "GenuineIntel"),
     (lambda m, installed: m.setattr("torch.cuda.is_available", lambda: True), "a GPU is present"),
 ])
 def test_anything_the_outputs_were_not_made_with_makes_it_tolerant(change, reason, pinned_machine, requirements,
                                                                    monkeypatch):
     change(monkeypatch, pinned_machine)
-    mode, why = numerics.comparison_mode({}, requirements)
+    mode, why = numerics.comparison_mode("AuthenticAMD", {}, requirements)
     assert mode == "tolerant" and reason in why
 
 
+def test_each_chapter_compares_exactly_only_on_its_recording_vendor(pinned_machine, requirements, monkeypatch):
+    assert numerics.comparison_mode("AuthenticAMD", {}, requirements)[0] == "exact"
+    mode, why = numerics.comparison_mode("GenuineIntel", {}, requirements)
+    assert mode == "tolerant" and "made on GenuineIntel" in why
+    monkeypatch.setattr(numerics, "vendor", lambda: "GenuineIntel")
+    assert numerics.comparison_mode("GenuineIntel", {}, requirements)[0] == "exact"
+    mode, why = numerics.comparison_mode(None, {}, requirements)
+    assert mode == "tolerant" and "no record of the processor" in why
+    assert numerics.recorded_vendor({"nbcode": {"recorded_on": "GenuineIntel"}}) == "GenuineIntel"
+    assert numerics.recorded_vendor({"kernelspec": {}}) is None
+
+
 def test_native_numerics_and_missing_requirements_are_tolerant(pinned_machine, requirements, tmp_path):
-    assert numerics.comparison_mode({"NBCODE_NUMERICS": "native"}, requirements)[0] == "tolerant"
-    mode, why = numerics.comparison_mode({}, tmp_path / "absent.txt")
+    assert numerics.comparison_mode("AuthenticAMD", {"NBCODE_NUMERICS": "native"}, requirements)[0] == "tolerant"
+    mode, why = numerics.comparison_mode("AuthenticAMD", {}, tmp_path / "absent.txt")
     assert mode == "tolerant" and "pinned versions are unknown" in why
 
 
 def test_a_maintainer_can_force_either_mode(pinned_machine, requirements):
     pinned_machine["torch"] = "2.15.0"
-    assert numerics.comparison_mode({"NBCODE_COMPARE": "exact"}, requirements) == (
+    assert numerics.comparison_mode("AuthenticAMD", {"NBCODE_COMPARE": "exact"}, requirements) == (
         "exact", "forced by NBCODE_COMPARE=exact")
     pinned_machine["torch"] = "2.14.1"
-    assert numerics.comparison_mode({"NBCODE_COMPARE": "tolerant"}, requirements)[0] == "tolerant"
+    assert numerics.comparison_mode("AuthenticAMD", {"NBCODE_COMPARE": "tolerant"}, requirements)[0] == "tolerant"
     with pytest.raises(ValueError, match="NBCODE_COMPARE='strict'.*'exact', 'tolerant'"):
-        numerics.comparison_mode({"NBCODE_COMPARE": "strict"}, requirements)
+        numerics.comparison_mode("AuthenticAMD", {"NBCODE_COMPARE": "strict"}, requirements)
 
 
 def test_chapter_environment_pins_the_code_paths_and_makes_the_data_folder_absolute(tmp_path, monkeypatch):
