@@ -103,7 +103,7 @@ def charlm_run(profile, device, compile_model, fast, seed):
     """Yield (seconds of training so far, validation loss) every twentieth of chapter 10's character-model steps."""
     p = recipe("10_transformer", profile)
     text = load_tiny_shakespeare()
-    characters = sorted(set(text.train + text.val + text.test))
+    characters = sorted(set(text.train))  # the vocabulary of the training text alone, as the chapter builds it
     char_ids = {c: i for i, c in enumerate(characters)}
     train_ids, val_ids = [torch.tensor([char_ids[c] for c in part], device=device) for part in (text.train, text.val)]
     context, batch_size, steps = p["charlm_context"], p["charlm_batch_size"], p["charlm_steps"]

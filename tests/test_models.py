@@ -53,9 +53,38 @@ def test_char_transformer_has_the_parameter_count_chapter_10_glued():
 
     text = load_tiny_shakespeare()
     p = VARIANTS["10_transformer"]["cpu"]
-    model = CharTransformer(len(set(text.train + text.val + text.test)), p["charlm_size"], p["charlm_layers"],
-                            p["charlm_context"], dropout=p["charlm_dropout"])
+    # The chapter's vocabulary: the characters of the training text only (validation and test are not looked at).
+    model = CharTransformer(len(set(text.train)), p["charlm_size"], p["charlm_layers"], p["charlm_context"],
+                            dropout=p["charlm_dropout"])
     assert f"{count_parameters(model):,}" == glued_values(notebook("10_transformer"))["charlm_params"]
+
+
+def test_time_to_target_builds_the_vocabulary_from_the_training_text_only(monkeypatch):
+    # Like the chapter: a character that only validation or test contain must not enter the vocabulary.
+    monkeypatch.syspath_prepend(str(ROOT / "benchmarks"))
+    import time_to_target
+    from nbcode.data import Splits
+
+    seen = {}
+
+    class Stop(Exception):
+        pass
+
+    def fake_model(vocabulary, *args, **kwargs):
+        seen["vocabulary"] = vocabulary
+        raise Stop
+
+    text = Splits(train="abcab" * 400, val="abcab" * 40, test="abcab" * 40)
+    monkeypatch.setattr(time_to_target, "load_tiny_shakespeare", lambda: text)
+    monkeypatch.setattr(time_to_target, "CharTransformer", fake_model)
+    with pytest.raises(Stop):
+        next(time_to_target.charlm_run("smoke", torch.device("cpu"), False, False, 0))
+    assert seen["vocabulary"] == 3
+    # A character unseen in training reaches the id lookup and fails loudly instead of widening the vocabulary.
+    monkeypatch.setattr(time_to_target, "load_tiny_shakespeare",
+                        lambda: Splits(train=text.train, val="abcaz" * 40, test=text.test))
+    with pytest.raises(KeyError):
+        next(time_to_target.charlm_run("smoke", torch.device("cpu"), False, False, 0))
 
 
 @pytest.mark.parametrize("chapter", [*TEACHERS, *USERS])
