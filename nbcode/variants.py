@@ -95,7 +95,7 @@ VARIANTS = {
         "smoke": {"seq2seq_steps": 300, "charlm_steps": 100, "pretrained_train_size": 200, "probe_label_counts": [50, 100],
                   "probe_subsamples": 2, "finetune_epochs": 1},
         "cpu": {"seed": 0, "device": "auto", "model_size": 64, "seq2seq_steps": 1500, "seq2seq_learning_rate": 3e-3,
-                "max_digits": 12, "charlm_context": 64, "charlm_size": 128, "charlm_layers": 3, "charlm_steps": 400,
+                "max_digits": 12, "charlm_context": 64, "charlm_size": 128, "charlm_layers": 3, "charlm_steps": 1000,
                 "charlm_batch_size": 32, "charlm_learning_rate": 2e-3, "charlm_dropout": 0.0,
                 "pretrained_train_size": 8528, "probe_label_counts": [100, 1000], "probe_subsamples": 5,
                 "finetune_epochs": 0},
@@ -185,6 +185,11 @@ EXPECTED = {
     # 0.6476-0.7748 (0.67-0.75); MLP 0.8301-0.8346, CNN 0.8437-0.8575 on 10,000 images; deep plain CNN
     # 0.3955-0.5973 (training loss 1.137-1.552), residual 0.6736-0.7421 (0.744-0.914). Receptive fields are exact.
     # Smoke trains the studies for a few steps only, near chance (0.2 for five classes, 0.1 for ten).
+    # Per seed, seeds 0, 1, 2 (the cpu profile's study seeds; the committed outputs, recorded on AuthenticAMD):
+    # article A's head 0.6604, 0.4352, 0.7072 (highest minus lowest 0.272), widened 0.7332, 0.6476, 0.736 (0.0884);
+    # MLP 0.8327, 0.8336, 0.8329, CNN 0.8563, 0.8489, 0.8575 (CNN's lowest minus MLP's highest 0.0153; over seeds
+    # 0-8 at least 0.8437 - 0.8346 = 0.0091); deep plain CNN 0.498, 0.4908, 0.4497 (training loss 1.3098, 1.5521,
+    # 1.2885), residual 0.7016, 0.6895, 0.6766 (0.8354, 0.7996, 0.8993). Seed 0: Fashion 0.9134, MNIST 0.9904.
     # The gpu recipe, run on this CPU by benchmarks/time_to_target.py (seed 0): at width 16, batch 512 and peak
     # rate 0.4, MNIST 0.9914 after 3 epochs (batch 1024: 0.9876) and Fashion 0.9238 after 15 epochs, short of
     # the 0.93 aim (width 32 in bfloat16: 0.9282). Width 64 in bfloat16 reached 0.9316 on Fashion after 20 epochs
@@ -204,9 +209,9 @@ EXPECTED = {
         "cnn_residual_deep_acc": _ranges((0.05, 0.8), (0.65, 0.77)),
         "cnn_plain_deep_train_loss": _ranges((1.0, 3.0), (1.05, 1.65)),
         "cnn_residual_deep_train_loss": _ranges((1.0, 3.0), (0.68, 0.97)),
+        # Ahead on every study seed in the cpu profile (smallest per-seed gap 0.0288, seed 2); smoke's two seeds
+        # train near chance, so there only the count's type and bounds are checked.
         "cnn_widened_head_ahead": _ranges((0, 2), (3, 3)),
-        "cnn_head_spread_excess": _ranges((-0.5, 0.5), (0.05, 0.35)),
-        "cnn_vs_mlp_margin": _ranges((-0.5, 0.5), (0.005, 0.03)),
     },
     # Article A's Encdec is counted exactly (meta device): 147,729,402 parameters, 102,604,800 (0.695) in its
     # Linear(500, 204800), 0.59 GB in float32. Cpu, seeds 0-2 (pinned numerics, Intel; the denoiser 4 epochs with
@@ -270,16 +275,18 @@ EXPECTED = {
         "range_lstm_solved": _ranges((0, 0), (0, 1)),
         "range_rnn_solved": _ranges((0, 0), (0, 1)),
     },
-    # 3 seeds, cpu: exact match 0.986-0.993, character model 1.767-1.773 nats (the issue: aim 2.0, never a
-    # threshold above 2.2), probe 0.7348 on every seed (the first 2,000 snippets; logistic regression is
-    # deterministic). Smoke: 0.084-0.12, 2.472-2.489, 0.6767. The gpu profile (aim: 1.5 nats) has not been
-    # measured on a GPU yet; its ranges are the cpu ones.
-    # Cpu, seeds 0-2 (pinned numerics): exact match 1.000 on each; test strings among those drawn for training
-    # 6.8-9.1% (expected about 8.5%); character model validation 1.767-1.773, test 1.830-1.846. The full-label
-    # probes are deterministic given the split (MiniLM 0.7545-0.7563, bag of words 0.7638). Subsampled, over two
-    # sets of 5 draws: 100 labels MiniLM 0.647-0.687, bag of words 0.537-0.594; 1000 labels MiniLM 0.721-0.736,
-    # bag of words 0.631-0.680. Residual-free / residual gradient ratio over seeds 0-2: 1.5e-5 to 2.0e-4.
+    # Where these ranges come from. Cpu, seeds 0-2, pinned numerics, scratch runs of the chapter's code in an earlier
+    # session (AMD EPYC; not committed): exact match 1.000 on each; test strings among those drawn for training
+    # 6.8-9.1% (expected about 8.5%); character model validation 1.767-1.773, test 1.830-1.846 nats per character
+    # (the issue: aim 2.0, never a threshold above 2.2); full-label probes deterministic given the split (MiniLM
+    # 0.7545-0.7563, bag of words 0.7638); subsampled, two sets of 5 draws, C chosen on all 1,067 validation
+    # snippets: 100 labels MiniLM 0.647-0.687, bag of words 0.537-0.594; 1,000 labels MiniLM 0.721-0.736, bag of
+    # words 0.631-0.680. Since then C is chosen on as many validation snippets as training labels: measured on
+    # seed 0 only (Intel, the committed run): 100 labels MiniLM mean 0.645 (0.626-0.690), bag of words 0.538
+    # (0.500-0.556); 1,000 labels unchanged (0.727, 0.655). Seeds 1-2 of this protocol are not measured yet.
+    # Residual-free / residual gradient ratio, GELU block, seeds 0-2 in the chapter's own cell: 3.2e-4 to 8.2e-4.
     # Smoke: overlap 0.016, exact match 0.994, probes 0.58-0.68 (MiniLM) and 0.55-0.57 (bag of words).
+    # The gpu profile (aim: 1.5 nats) has not been measured on a GPU yet; its ranges are the cpu ones.
     "10_transformer": {
         "attention_max_abs_diff": _ranges((0.0, 1e-5), (0.0, 1e-5)),
         "block_max_abs_diff": _ranges((0.0, 1e-5), (0.0, 1e-5)),
