@@ -282,8 +282,9 @@ EXPECTED = {
     # 0.7545-0.7563, bag of words 0.7638); subsampled, two sets of 5 draws, C chosen on all 1,067 validation
     # snippets: 100 labels MiniLM 0.647-0.687, bag of words 0.537-0.594; 1,000 labels MiniLM 0.721-0.736, bag of
     # words 0.631-0.680. Since then C is chosen on as many validation snippets as training labels: measured on
-    # seed 0 only (Intel, the committed run): 100 labels MiniLM mean 0.645 (0.626-0.690), bag of words 0.538
-    # (0.500-0.556); 1,000 labels unchanged (0.727, 0.655). Seeds 1-2 of this protocol are not measured yet.
+    # seeds 0-2 (Intel, pinned, a scratch run of the chapter's probe code; seed 0 is the committed run): 100 labels
+    # MiniLM means 0.6452, 0.6484, 0.6557 (draws 0.6186-0.6898), bag of words 0.5383, 0.5380, 0.5541 (0.5005-0.5867);
+    # 1,000 labels MiniLM 0.7273, 0.7308, 0.7181 (0.7029-0.7366), bag of words 0.6547, 0.6547, 0.6478 (0.6307-0.6804).
     # Residual-free / residual gradient ratio, GELU block, seeds 0-2 in the chapter's own cell: 3.2e-4 to 8.2e-4.
     # Smoke: overlap 0.016, exact match 0.994, probes 0.58-0.68 (MiniLM) and 0.55-0.57 (bag of words).
     # The gpu profile (aim: 1.5 nats) has not been measured on a GPU yet; its ranges are the cpu ones.
@@ -298,7 +299,7 @@ EXPECTED = {
         "charlm_test_loss": _ranges((0.0, 2.7), (0.0, 2.1)),
         "pretrained_probe_test_acc": _ranges((0.6, 1.0), (0.73, 0.78)),
         "pretrained_bow_test_acc": _ranges((0.5, 1.0), (0.74, 0.79)),
-        "probe_few_minilm_mean": _ranges((0.5, 1.0), (0.64, 0.70)),
+        "probe_few_minilm_mean": _ranges((0.5, 1.0), (0.62, 0.70)),
         "probe_few_minilm_low": _ranges((0.45, 1.0), (0.60, 0.70)),
         "probe_few_minilm_high": _ranges((0.5, 1.0), (0.65, 0.72)),
         "probe_few_bow_mean": _ranges((0.4, 0.8), (0.52, 0.62)),
