@@ -3,8 +3,8 @@
 Notebook kernels, papermill runs and test subprocesses inherit this process's
 environment, so setting it here pins them all (see :mod:`nbcode.numerics`).
 The mode, exact or tolerant, heads the report and closes it. It is decided per
-chapter (chapters/conftest.py), because each chapter records the processor vendor
-its outputs were made on: the header gives the mode for chapters recorded on this
+chapter, here once for the whole session (chapters/conftest.py applies it), because
+each chapter records the processor vendor its outputs were made on: the header gives the mode for chapters recorded on this
 processor's vendor, the closing lines name any chapter compared otherwise.
 """
 
@@ -19,7 +19,7 @@ def pytest_configure(config):
     os.environ.update(chapter_environment())
     config.comparison_mode = comparison_mode(recorded_on=vendor() or None)
     config.chapter_modes = {path.stem: comparison_mode(recorded_vendor(json.loads(path.read_text())["metadata"]))
-                            for path in chapter_paths()}
+                            for path in chapter_paths(config.rootpath)}
 
 
 def _mode_line(mode, reason):
