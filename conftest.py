@@ -3,9 +3,10 @@
 Notebook kernels, papermill runs and test subprocesses inherit this process's
 environment, so setting it here pins them all (see :mod:`nbcode.numerics`).
 The mode, exact or tolerant, heads the report and closes it. It is decided per
-chapter, here once for the whole session (chapters/conftest.py applies it), because
-each chapter records the processor vendor its outputs were made on: the header gives the mode for chapters recorded on this
-processor's vendor, the closing lines name any chapter compared otherwise.
+chapter, here, once for the whole session (chapters/conftest.py applies it),
+because each chapter records the processor vendor its outputs were made on: the
+header gives the mode for chapters recorded on this processor's vendor, the
+closing lines name any chapter compared otherwise.
 """
 
 import json
