@@ -1,0 +1,245 @@
+"""Exercises that check themselves: ``check``, ``hint`` and ``solution``, offline.
+
+Every chapter ends with exercises. Those with a definite answer, a number or a
+function, are checked here. In the chapter a reader replaces the placeholder
+``___`` in an exercise cell and runs it::
+
+    from nbcode.exercises import ___, for_chapter
+
+    ex = for_chapter(1)
+    output = ___  # replace ___ with your answer
+    ex[1].check(output)  # correct / not attempted yet / not quite, and why
+    ex[1].hint()         # a first hint; ex[1].hint(2) a stronger one
+    ex[1].solution()     # the worked solution
+
+A number is compared within a tolerance. A function is called, like
+micrograd's tests, on several random inputs and on the edge cases the lesson
+is about, and compared with a reference (PyTorch's own operation where there
+is one). A wrong answer gets a message about its mistake: a wrong shape, an
+overflow and the input that caused it, a factor of two, a flipped sign.
+
+Each chapter's exercises live in ``nbcode/exercises/chapterNN.py`` as a list
+``EXERCISES``; its ``SETUP`` holds the imports that its solutions assume,
+which the chapter has already made. The tests run every exercise with its
+solution (must be correct), its untouched placeholder (must be not attempted)
+and its typical wrong answers (must be not quite, with their message).
+"""
+
+import importlib
+import math
+from dataclasses import dataclass, field
+
+import torch
+
+__all__ = ["___", "NotQuite", "Verdict", "Exercise", "for_chapter", "as_number", "number", "tensor", "function",
+           "CORRECT", "NOT_ATTEMPTED", "NOT_QUITE"]
+
+CORRECT, NOT_ATTEMPTED, NOT_QUITE = "correct", "not attempted yet", "not quite"
+
+
+class _Blank:
+    """The placeholder a reader replaces. Any use of it in arithmetic fails loudly."""
+
+    def __repr__(self):
+        return "___"
+
+
+___ = _Blank()
+
+
+class NotQuite(Exception):
+    """Raised by a checker: the answer is wrong, and the message says how."""
+
+
+class _NotAttempted(Exception):
+    """Raised when the placeholder, or a function that returns it, reaches a checker."""
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The answer of ``check``: its ``status`` (one of the three) and a message."""
+
+    exercise: str
+    status: str
+    message: str
+
+    def __bool__(self):
+        return self.status == CORRECT
+
+    def __repr__(self):
+        return f"{self.exercise}: {self.status}. {self.message}".rstrip()
+
+
+class _Text(str):
+    """A hint or a solution: shown as plain text, and as Markdown where a notebook can render it."""
+
+    def __repr__(self):
+        return str(self)
+
+    def _repr_markdown_(self):
+        return str(self)
+
+
+@dataclass(frozen=True)
+class Exercise:
+    """One exercise with a definite answer.
+
+    ``names`` are the answers ``check`` takes, in order; ``checker`` receives
+    them and raises :class:`NotQuite` with a specific message when they are
+    wrong. ``placeholder`` is the code of the untouched exercise cell (it binds
+    ``names`` to ``___``), ``solution_code`` the worked solution's code, and
+    ``wrong`` pairs of typical wrong code and a fragment of the message it must
+    get; the tests run all three.
+    """
+
+    chapter: int
+    number: int
+    names: tuple
+    checker: object
+    hints: tuple
+    solution_code: str
+    placeholder: str
+    wrong: tuple = field(default=())
+    correct_message: str = ""
+
+    @property
+    def label(self):
+        return f"Exercise {self.chapter}.{self.number}"
+
+    def check(self, *answers):
+        """Check the answers (as many as ``names``) and say correct, not attempted yet or not quite."""
+        if len(answers) != len(self.names):
+            expected = ", ".join(self.names)
+            return Verdict(self.label, NOT_QUITE, f"check takes {len(self.names)} answer(s), ({expected}); "
+                                                  f"it was given {len(answers)}.")
+        try:
+            if any(answer is ___ for answer in answers):
+                raise _NotAttempted
+            self.checker(*answers)
+        except _NotAttempted:
+            return Verdict(self.label, NOT_ATTEMPTED,
+                           f"Replace ___ with your answer and run the cell again; ex[{self.number}].hint() gives a hint.")
+        except NotQuite as mistake:
+            return Verdict(self.label, NOT_QUITE, f"{mistake} Try ex[{self.number}].hint().")
+        return Verdict(self.label, CORRECT, self.correct_message)
+
+    def hint(self, level=1):
+        """Hint number ``level`` (1 is the gentlest)."""
+        if not 1 <= level <= len(self.hints):
+            raise ValueError(f"{self.label} has hints 1 to {len(self.hints)}, not {level}.")
+        more = f" (ex[{self.number}].hint({level + 1}) says more)" if level < len(self.hints) else ""
+        return _Text(f"Hint {level} of {len(self.hints)}{more}: {self.hints[level - 1]}")
+
+    def solution(self):
+        """The worked solution, as code."""
+        return _Text(f"```python\n{self.solution_code.strip()}\n```")
+
+
+def for_chapter(chapter):
+    """The exercises of a chapter, by number: ``for_chapter(1)[2]`` is exercise 2 of chapter 1."""
+    try:
+        module = importlib.import_module(f"{__name__}.chapter{int(chapter):02d}")
+    except (ModuleNotFoundError, ValueError):
+        raise ValueError(f"there are no checked exercises for chapter {chapter!r}; chapters are numbered 1 to 12") from None
+    return {exercise.number: exercise for exercise in module.EXERCISES}
+
+
+# Checkers' building blocks. Each raises NotQuite with a message about the mistake.
+
+def as_number(answer, name="your answer"):
+    """``answer`` as a float, or NotQuite saying why it is not one number."""
+    if torch.is_tensor(answer):
+        if answer.numel() != 1:
+            raise NotQuite(f"{name} should be one number; it is a tensor of shape {tuple(answer.shape)}.")
+        return float(answer.detach())
+    try:
+        return float(answer)
+    except (TypeError, ValueError):
+        raise NotQuite(f"{name} should be a number; it is {type(answer).__name__} {answer!r}.") from None
+
+
+def _relation(got, expected):
+    """Name a simple wrong relation between two numbers or tensors of the same shape, or return ''."""
+    for factor, words in ((2.0, "twice"), (0.5, "half"), (-1.0, "minus")):
+        if torch.allclose(got, factor * expected, rtol=1e-3, atol=1e-6) and expected.abs().max() > 1e-6:
+            return f"It is {words} the right value" + (": check the sign." if factor < 0 else ": a factor of two is off.")
+    return ""
+
+
+def number(answer, expected, name="your answer", rel=1e-3, abs=1e-6):
+    """Check that ``answer`` is the number ``expected`` within a relative tolerance ``rel``."""
+    value = as_number(answer, name)
+    if not math.isfinite(value):
+        raise NotQuite(f"{name} is {value}; the right value is finite.")
+    if math.isclose(value, expected, rel_tol=rel, abs_tol=abs):
+        return
+    hint = _relation(torch.tensor(value, dtype=torch.float64), torch.tensor(float(expected), dtype=torch.float64))
+    raise NotQuite(f"{name} is {value:.6g}, which is not right. {hint}".rstrip())
+
+
+def tensor(answer, expected, name="your answer", rtol=1e-4, atol=1e-6):
+    """Check that ``answer`` has ``expected``'s shape and values (to ``rtol`` and ``atol``)."""
+    if answer is ___:
+        raise _NotAttempted
+    if not torch.is_tensor(answer):
+        try:
+            answer = torch.as_tensor(answer)
+        except (TypeError, ValueError, RuntimeError):
+            raise NotQuite(f"{name} should be a tensor; it is {type(answer).__name__}.") from None
+    expected = torch.as_tensor(expected)
+    got, want = answer.detach().double().cpu(), expected.detach().double().cpu()
+    if got.shape != want.shape:
+        transposed = " (transposed?)" if got.ndim == 2 and got.shape == want.shape[::-1] else ""
+        raise NotQuite(f"{name} has shape {tuple(got.shape)}; the expected shape is {tuple(want.shape)}{transposed}.")
+    if not torch.isfinite(got).all() and torch.isfinite(want).all():
+        raise NotQuite(f"{name} holds inf or nan where the right answer is finite: an overflow?")
+    if torch.allclose(got, want, rtol=rtol, atol=atol, equal_nan=True):
+        return
+    largest = (got - want).abs().nan_to_num(float("inf")).max().item()
+    raise NotQuite(f"{name} differs from the right values by up to {largest:.3g}. {_relation(got, want)}".rstrip())
+
+
+def _all_close(gots, wants, rtol, atol):
+    try:
+        return all(torch.allclose(torch.as_tensor(got).double(), torch.as_tensor(want).double(), rtol=rtol, atol=atol)
+                   for got, want in zip(gots, wants))
+    except (TypeError, ValueError, RuntimeError):
+        return False
+
+
+def function(candidate, reference, cases, name="your function", rtol=1e-4, atol=1e-6):
+    """Call ``candidate`` and ``reference`` on each case and compare the results with :func:`tensor`.
+
+    ``cases`` are pairs (description, arguments); the arguments are cloned for
+    each call, so a function that changes its input in place cannot spoil the
+    comparison. Results may be tensors, numbers, or tuples of them.
+    """
+    if candidate is ___:
+        raise _NotAttempted
+    if not callable(candidate):
+        raise NotQuite(f"{name} should be a function; it is {type(candidate).__name__}.")
+
+    def fresh(arguments):
+        return [argument.clone() if torch.is_tensor(argument) else argument for argument in arguments]
+
+    for description, arguments in cases:
+        want = reference(*fresh(arguments))
+        try:
+            got = candidate(*fresh(arguments))
+        except (NotQuite, _NotAttempted):
+            raise
+        except Exception as error:  # the reader's code failed: say where, in their words
+            raise NotQuite(f"{name} raised {type(error).__name__} for {description}: {error}") from None
+        if got is ___ or got is None:
+            if got is ___:
+                raise _NotAttempted
+            raise NotQuite(f"{name} returned None for {description}: is a `return` missing?")
+        wants = want if isinstance(want, tuple) else (want,)
+        gots = got if isinstance(got, tuple) else (got,)
+        if len(gots) != len(wants):
+            raise NotQuite(f"{name} returned {len(gots)} value(s) for {description}; expected {len(wants)}.")
+        if len(wants) > 1 and _all_close(gots[::-1], wants, rtol, atol) and not _all_close(gots, wants, rtol, atol):
+            raise NotQuite(f"{name} returned the right values in the wrong order for {description}.")
+        for index, (one_got, one_want) in enumerate(zip(gots, wants)):
+            which = f" (value {index + 1})" if len(wants) > 1 else ""
+            tensor(one_got, one_want, name=f"{name}{which} for {description}", rtol=rtol, atol=atol)
