@@ -127,12 +127,14 @@ def run_in_place(path, timeout=1800):
     The kernel runs in the pinned numerical setting of :mod:`nbcode.numerics`,
     the one the tests compare in, so the saved outputs reproduce on other machines
     of this processor's vendor, which is saved in the notebook's metadata
-    (``nbcode.recorded_on``) for the tests to read.
+    (``nbcode.recorded_on``) for the tests to read, with the PyTorch version and
+    the machine in words for the chapter's stamp (:mod:`nbcode.publish`).
     """
     import nbformat
+    import torch
     from nbclient import NotebookClient
 
-    from .numerics import chapter_environment, vendor
+    from .numerics import chapter_environment, machine_class, vendor
 
     path = Path(path)
     notebook = nbformat.read(path, as_version=4)
@@ -141,7 +143,7 @@ def run_in_place(path, timeout=1800):
     client = NotebookClient(notebook, timeout=timeout, kernel_name="python3", record_timing=False,
                             coalesce_streams=True, resources={"metadata": {"path": str(path.parent)}})
     client.execute(env=chapter_environment())
-    notebook.metadata["nbcode"] = {"recorded_on": vendor()}
+    notebook.metadata["nbcode"] = {"recorded_on": vendor(), "torch": torch.__version__, "machine": machine_class()}
     nbformat.write(notebook, path)
 
 

@@ -40,7 +40,7 @@ from importlib import metadata
 from pathlib import Path
 
 __all__ = ["PINNED", "NOISE_TAG", "chapter_environment", "pinned_requirements", "recorded_vendor", "vendor",
-           "comparison_mode"]
+           "machine_class", "comparison_mode"]
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -118,6 +118,16 @@ def _has_avx2():
 def vendor():
     """This processor's vendor as Linux names it (``AuthenticAMD``, ``GenuineIntel``), or "" where unknown."""
     return _cpuinfo("vendor_id")
+
+
+def machine_class():
+    """The machine in words, for a chapter's stamp: "2-core AMD EPYC CPU (no GPU)"."""
+    import torch
+
+    model = _cpuinfo("model name") or platform.processor() or "unknown"
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    gpu = f"with an {torch.cuda.get_device_name(0)} GPU" if torch.cuda.is_available() else "(no GPU)"
+    return f"{cores}-core {model} CPU {gpu}"
 
 
 def recorded_vendor(notebook_metadata):

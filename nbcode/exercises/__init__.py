@@ -18,6 +18,10 @@ is about, and compared with a reference (PyTorch's own operation where there
 is one). A wrong answer gets a message about its mistake: a wrong shape, an
 overflow and the input that caused it, a factor of two, a flipped sign.
 
+A checker raises :class:`NotQuite` with its message, or :class:`NotAttempted`
+when it meets the placeholder (a function a reader has not written yet
+returns ``___``); :func:`number`, :func:`tensor` and :func:`function` do both.
+
 Each chapter's exercises live in ``nbcode/exercises/chapterNN.py`` as a list
 ``EXERCISES``; its ``SETUP`` holds the imports that its solutions assume,
 which the chapter has already made. The tests run every exercise with its
@@ -31,8 +35,8 @@ from dataclasses import dataclass, field
 
 import torch
 
-__all__ = ["___", "NotQuite", "Verdict", "Exercise", "for_chapter", "as_number", "number", "tensor", "function",
-           "CORRECT", "NOT_ATTEMPTED", "NOT_QUITE"]
+__all__ = ["___", "NotQuite", "NotAttempted", "Verdict", "Exercise", "for_chapter", "as_number", "number", "tensor",
+           "same", "function", "CORRECT", "NOT_ATTEMPTED", "NOT_QUITE"]
 
 CORRECT, NOT_ATTEMPTED, NOT_QUITE = "correct", "not attempted yet", "not quite"
 
@@ -51,8 +55,8 @@ class NotQuite(Exception):
     """Raised by a checker: the answer is wrong, and the message says how."""
 
 
-class _NotAttempted(Exception):
-    """Raised when the placeholder, or a function that returns it, reaches a checker."""
+class NotAttempted(Exception):
+    """Raised by a checker that meets the placeholder, or a function that returns it."""
 
 
 @dataclass(frozen=True)
@@ -114,9 +118,9 @@ class Exercise:
                                                   f"it was given {len(answers)}.")
         try:
             if any(answer is ___ for answer in answers):
-                raise _NotAttempted
+                raise NotAttempted
             self.checker(*answers)
-        except _NotAttempted:
+        except NotAttempted:
             return Verdict(self.label, NOT_ATTEMPTED,
                            f"Replace ___ with your answer and run the cell again; ex[{self.number}].hint() gives a hint.")
         except NotQuite as mistake:
@@ -180,7 +184,7 @@ def number(answer, expected, name="your answer", rel=1e-3, abs=1e-6):
 def tensor(answer, expected, name="your answer", rtol=1e-4, atol=1e-6):
     """Check that ``answer`` has ``expected``'s shape and values (to ``rtol`` and ``atol``)."""
     if answer is ___:
-        raise _NotAttempted
+        raise NotAttempted
     if not torch.is_tensor(answer):
         try:
             answer = torch.as_tensor(answer)
@@ -199,46 +203,88 @@ def tensor(answer, expected, name="your answer", rtol=1e-4, atol=1e-6):
     raise NotQuite(f"{name} differs from the right values by up to {largest:.3g}. {_relation(got, want)}".rstrip())
 
 
-def _all_close(gots, wants, rtol, atol):
+def same(got, want, rtol=1e-4, atol=1e-6):
+    """Whether two results (tensors, numbers, or tuples of them) agree in shape and value."""
+    gots = got if isinstance(got, tuple) else (got,)
+    wants = want if isinstance(want, tuple) else (want,)
+    if len(gots) != len(wants):
+        return False
     try:
-        return all(torch.allclose(torch.as_tensor(got).double(), torch.as_tensor(want).double(), rtol=rtol, atol=atol)
-                   for got, want in zip(gots, wants))
+        for one_got, one_want in zip(gots, wants):
+            one_got = torch.as_tensor(one_got).detach().double().cpu()
+            one_want = torch.as_tensor(one_want).detach().double().cpu()
+            if one_got.shape != one_want.shape or not torch.allclose(one_got, one_want, rtol=rtol, atol=atol):
+                return False
     except (TypeError, ValueError, RuntimeError):
         return False
+    return True
 
 
-def function(candidate, reference, cases, name="your function", rtol=1e-4, atol=1e-6):
+def _fresh(arguments):
+    return [argument.clone() if torch.is_tensor(argument) else argument for argument in arguments]
+
+
+def _name_the_mistake(candidate, reference, cases, mistakes, name, rtol, atol):
+    """Raise NotQuite with the message of a typical mistake the candidate makes, if it makes one.
+
+    On the first case where the candidate's result matches a wrong function's,
+    and the wrong function's differs from the reference's (so that the case
+    tells them apart), the verdict is that mistake's message.
+    """
+    for description, arguments in cases:
+        try:
+            got, want = candidate(*_fresh(arguments)), reference(*_fresh(arguments))
+        except Exception:  # noqa: BLE001 - the reader's error is reported in function's own words
+            continue
+        for wrong, message in mistakes:
+            try:
+                mistaken = wrong(*_fresh(arguments))
+            except Exception:  # noqa: BLE001 - a mistake that cannot run on this case says nothing about it
+                continue
+            if same(got, mistaken, rtol, atol) and not same(mistaken, want, rtol, atol):
+                raise NotQuite(f"{name} {message} (for {description}).")
+
+
+def function(candidate, reference, cases, name="your function", rtol=1e-4, atol=1e-6, mistakes=()):
     """Call ``candidate`` and ``reference`` on each case and compare the results with :func:`tensor`.
 
     ``cases`` are pairs (description, arguments); the arguments are cloned for
     each call, so a function that changes its input in place cannot spoil the
     comparison. Results may be tensors, numbers, or tuples of them.
+    ``mistakes`` are pairs (wrong, message): ``wrong`` takes the reference's
+    arguments and makes a typical mistake; an answer that makes it is told
+    ``message`` (after ``name``) instead of where its values differ.
     """
     if candidate is ___:
-        raise _NotAttempted
+        raise NotAttempted
     if not callable(candidate):
         raise NotQuite(f"{name} should be a function; it is {type(candidate).__name__}.")
+    try:
+        _compare_on_cases(candidate, reference, cases, name, rtol, atol)
+    except NotQuite:
+        _name_the_mistake(candidate, reference, cases, mistakes, name, rtol, atol)
+        raise
 
-    def fresh(arguments):
-        return [argument.clone() if torch.is_tensor(argument) else argument for argument in arguments]
 
+def _compare_on_cases(candidate, reference, cases, name, rtol, atol):
+    fresh = _fresh
     for description, arguments in cases:
         want = reference(*fresh(arguments))
         try:
             got = candidate(*fresh(arguments))
-        except (NotQuite, _NotAttempted):
+        except (NotQuite, NotAttempted):
             raise
         except Exception as error:  # the reader's code failed: say where, in their words
             raise NotQuite(f"{name} raised {type(error).__name__} for {description}: {error}") from None
         if got is ___ or got is None:
             if got is ___:
-                raise _NotAttempted
+                raise NotAttempted
             raise NotQuite(f"{name} returned None for {description}: is a `return` missing?")
         wants = want if isinstance(want, tuple) else (want,)
         gots = got if isinstance(got, tuple) else (got,)
         if len(gots) != len(wants):
             raise NotQuite(f"{name} returned {len(gots)} value(s) for {description}; expected {len(wants)}.")
-        if len(wants) > 1 and _all_close(gots[::-1], wants, rtol, atol) and not _all_close(gots, wants, rtol, atol):
+        if len(wants) > 1 and same(gots[::-1], wants, rtol, atol) and not same(gots, wants, rtol, atol):
             raise NotQuite(f"{name} returned the right values in the wrong order for {description}.")
         for index, (one_got, one_want) in enumerate(zip(gots, wants)):
             which = f" (value {index + 1})" if len(wants) > 1 else ""
