@@ -19,13 +19,15 @@ import sys
 import urllib.error
 import urllib.parse
 import urllib.request
+import zipfile
 from pathlib import Path
 
 import nbformat
 import pytest
 
 from nbcode.book import ROOT, chapter_paths, colab_url
-from local_server import serve_folder
+from nbcode.publish import PDF_NAME, ZIP_NAME, chapter_pages, stamp
+from nbcode.serve import serve_folder
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 BUILD = ROOT / "_build"
@@ -46,6 +48,8 @@ def site():
     build = subprocess.run([str(jupyter_book), "build", str(ROOT), "-W", "--keep-going"],
                            capture_output=True, text=True)
     assert build.returncode == 0, f"the book did not build cleanly:\n{build.stdout[-3000:]}{build.stderr[-3000:]}"
+    pdf = subprocess.run([sys.executable, "-m", "nbcode.publish", "pdf"], capture_output=True, text=True, cwd=ROOT)
+    assert pdf.returncode == 0, f"the PDF was not printed:\n{pdf.stdout[-3000:]}{pdf.stderr[-3000:]}"
     with serve_folder(BUILD / "html") as base:
         yield base
 
@@ -132,6 +136,10 @@ def test_chapter_page_reads_offline_as_a_reader_sees_it(path, site, browser):
         if fragment and address.endswith(".html"):
             assert f'id="{urllib.parse.unquote(fragment)}"' in html, f"broken anchor: {link}"
 
+    # The verified stamp under the title is the one benchmarks/results/, the notebook and git give.
+    assert page.locator("h1 + p.chapter-stamp").inner_text().strip() == stamp(path)
+    assert f"{site}/{PDF_NAME}" in links and f"{site}/{ZIP_NAME}" in links
+
     (BUILD / "screenshots").mkdir(exist_ok=True)
     page.screenshot(path=str(BUILD / "screenshots" / f"{path.stem}.png"), full_page=True)
     assert visit.errors == [] and visit.outside == []
@@ -144,6 +152,41 @@ def test_other_pages_load_cleanly_offline(page_path, site, browser):
     visit.typeset()
     assert visit.errors == [] and visit.outside == []
     visit.page.close()
+
+
+def _download(url):
+    with urllib.request.urlopen(url) as response:
+        return response.read()
+
+
+def test_the_pdf_and_the_notebooks_download_from_the_book(site, browser, tmp_path):
+    from pypdf import PdfReader
+
+    visit = Visit(browser, site, "intro.html")
+    links = visit.page.evaluate("() => [...document.querySelectorAll('.book-downloads a')].map(a => a.href)")
+    assert links == [f"{site}/{PDF_NAME}", f"{site}/{ZIP_NAME}"]
+    visit.page.close()
+
+    (tmp_path / PDF_NAME).write_bytes(_download(links[0]))
+    reader = PdfReader(tmp_path / PDF_NAME)
+    text = [page.extract_text() for page in reader.pages]
+    titles = [nbformat.read(path, as_version=4).cells[0].source.lstrip("# ").strip() for path in CHAPTERS]
+    assert len(reader.pages) > 10 * len(CHAPTERS), "twelve chapters with figures and outputs fill more pages"
+    starts = chapter_pages(tmp_path / PDF_NAME, titles)
+    assert None not in starts and starts == sorted(starts), f"each chapter's title, in order: {starts}"
+    contents = " ".join(next(page for page in text if "Contents" in page.split()).split())
+    for title, start in zip(titles, starts):  # the contents page lists every chapter with the page it starts on
+        assert f"{title} {start} " in contents, (title, start)
+    assert text[-1].rstrip().endswith(f"{len(reader.pages)} / {len(reader.pages)}"), "pages are numbered"
+    raw = "".join(text)
+    assert "\\frac" not in raw and "$$" not in raw, "math is typeset, not left as TeX"
+
+    (tmp_path / ZIP_NAME).write_bytes(_download(links[1]))
+    with zipfile.ZipFile(tmp_path / ZIP_NAME) as archive:
+        names = archive.namelist()
+        assert names == [f"neural-networks-tested/{path.name}" for path in CHAPTERS]
+        for path in CHAPTERS:
+            assert archive.read(f"neural-networks-tested/{path.name}") == path.read_bytes()
 
 
 def test_search_finds_a_chapter(site, browser):

@@ -34,7 +34,7 @@ from torchvision.datasets import MNIST, FashionMNIST
 
 from nbcode import data
 from nbcode.book import SETUP_TAG, _github, book_config, chapter_paths
-from local_server import serve_folder
+from nbcode.serve import serve_folder
 
 CHAPTERS = chapter_paths()
 OFFLINE = data.data_root()

@@ -1,4 +1,4 @@
-"""A folder served over HTTP on 127.0.0.1, for tests of code that would use the internet."""
+"""A folder served over HTTP on 127.0.0.1: for printing the book, and for tests of code that would use the internet."""
 
 import contextlib
 import functools

@@ -1,0 +1,54 @@
+"""What the book adds for its readers: a verified stamp under each chapter's title, and downloads.
+
+The stamp (:func:`nbcode.publish.stamp`) is written into every chapter page
+at every build, from the notebook's metadata, ``benchmarks/results/`` and git;
+so each build reads the chapters again, or a stamp could go stale when only
+the results changed. Every page of the HTML book links the PDF of the whole
+book (``python -m nbcode.publish pdf``) and a zip of all chapter notebooks,
+which each HTML build writes next to the pages.
+"""
+
+from pathlib import Path
+
+from docutils import nodes
+
+from nbcode.publish import PDF_NAME, ZIP_NAME, stamp, write_notebook_zip
+
+
+def _chapters(env):
+    return [name for name in env.found_docs if name.startswith("chapters/")]
+
+
+def _add_stamp(app, doctree):
+    docname = app.env.docname
+    if docname not in _chapters(app.env):
+        return
+    section = next(iter(doctree.findall(nodes.section)), None)
+    if section is None or not isinstance(section[0], nodes.title):
+        return
+    line = nodes.paragraph(classes=["chapter-stamp"])
+    line += nodes.Text(stamp(Path(app.srcdir) / f"{docname}.ipynb"))
+    section.insert(1, line)
+
+
+def _add_downloads(app, pagename, templatename, context, doctree):
+    if app.builder.name != "html" or "body" not in context:
+        return
+    pdf, archive = context["pathto"](PDF_NAME, 1), context["pathto"](ZIP_NAME, 1)
+    links = (f'<p class="book-downloads">Take the book with you: <a href="{pdf}" download>the whole book as a PDF</a>'
+             f' · <a href="{archive}" download>all chapter notebooks (zip)</a></p>')
+    context["body"] = links + context["body"]
+
+
+def _write_zip(app, exception):
+    if exception is None and app.builder.name == "html":
+        write_notebook_zip(app.outdir)
+
+
+def setup(app):
+    app.connect("env-get-outdated", lambda app, env, added, changed, removed: _chapters(env))
+    app.connect("doctree-read", _add_stamp)
+    app.connect("html-page-context", _add_downloads)
+    app.connect("build-finished", _write_zip)
+    app.add_css_file("reader_extras.css")
+    return {"parallel_read_safe": True, "parallel_write_safe": True}

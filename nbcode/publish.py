@@ -1,0 +1,209 @@
+"""The book as readers take it away: each chapter's verified stamp, the PDF, the notebooks in one zip.
+
+The **stamp** under a chapter's title says what produced the outputs the reader
+sees: the PyTorch version and machine saved in the notebook when it was
+regenerated (``python -m nbcode.book run``), the chapter's time at its
+defaults and its gpu profile's result from ``benchmarks/results/``, and the
+date of the commit that last changed its outputs, from git. The book's Sphinx
+extension (``_ext/offline_book.py``) writes it at every build; nothing in it
+is typed by hand.
+
+The **PDF** is printed by Debian's Chromium (through Playwright, which the
+browser test already uses) from the book built as a single HTML page, once
+MathJax has typeset the math, so it needs neither a TeX installation nor a
+browser download::
+
+    python -m nbcode.publish pdf      # writes _build/html/neural-networks-tested.pdf
+
+The **zip** of all chapter notebooks is written by every HTML build.
+"""
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+from .book import ROOT, chapter_paths
+
+__all__ = ["PDF_NAME", "ZIP_NAME", "stamp", "outputs_commit", "write_notebook_zip", "chapter_pages", "build_pdf"]
+
+PDF_NAME = "neural-networks-tested.pdf"
+ZIP_NAME = "neural-networks-tested-notebooks.zip"
+RESULTS = ROOT / "benchmarks" / "results"
+
+
+def _outputs(text):
+    return [cell.get("outputs") for cell in json.loads(text)["cells"] if cell["cell_type"] == "code"]
+
+
+def outputs_commit(path, root=ROOT):
+    """``(commit, date)`` of the commit that gave the chapter its present outputs, or None.
+
+    Walks back through the commits that touched the notebook while its outputs
+    stay the same; the oldest of them regenerated them. None when the outputs
+    in the working copy are not committed, or there is no git history.
+    """
+    relative = Path(path).resolve().relative_to(Path(root).resolve()).as_posix()
+    try:
+        log = subprocess.run(["git", "log", "--format=%H %cs", "--", relative], cwd=root,
+                             capture_output=True, text=True, check=True).stdout.split("\n")
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    present = _outputs(Path(path).read_text())
+    found = None
+    for line in filter(None, log):
+        commit, date = line.split()
+        shown = subprocess.run(["git", "show", f"{commit}:{relative}"], cwd=root, capture_output=True, text=True)
+        if shown.returncode != 0 or _outputs(shown.stdout) != present:
+            break
+        found = (commit, date)
+    return found
+
+
+def _profile_result(profile, chapter, results):
+    path = Path(results) / f"{profile}.json"
+    if not path.exists():
+        return None, None
+    summary = json.loads(path.read_text())
+    return summary["chapters"].get(chapter), summary["machine"]
+
+
+def stamp(path, results=RESULTS, root=ROOT):
+    """The one-line stamp shown under a chapter's title."""
+    path = Path(path)
+    chapter = path.stem
+    record = json.loads(path.read_text())["metadata"].get("nbcode", {})
+    made = (f"outputs made with PyTorch {record['torch']} on a {record['machine']}"
+            if "torch" in record and "machine" in record else "outputs made on an unrecorded machine")
+    commit = outputs_commit(path, root)
+    made += f", committed on {commit[1]}" if commit else ", not committed yet"
+    cpu, cpu_machine = _profile_result("cpu", chapter, results)
+    timing = (f"{cpu['seconds']:.0f} s at its defaults on {cpu_machine['cpu_count']} CPU cores"
+              if cpu else "not yet timed at its defaults")
+    gpu, gpu_machine = _profile_result("gpu", chapter, results)
+    if gpu is None:
+        on_gpu = "not yet run on a GPU"
+    else:
+        verdict = "every headline value in range" if not gpu["problems"] else f"{len(gpu['problems'])} value(s) out of range"
+        on_gpu = f"gpu profile {gpu['seconds']:.0f} s on {gpu_machine['gpu']}, {verdict}"
+    return f"Verified: {made}; {timing}; {on_gpu}."
+
+
+def write_notebook_zip(folder, root=ROOT):
+    """Write every chapter notebook, with its committed outputs, into one zip in ``folder``."""
+    target = Path(folder) / ZIP_NAME
+    with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for path in chapter_paths(root):
+            archive.write(path, f"neural-networks-tested/{path.name}")
+    return target
+
+
+# Before printing: every chapter starts a page, long code lines wrap instead of running off the page,
+# the collapsed solutions are opened (paper cannot be clicked), and each entry of the theme's printed
+# contents gets a dotted leader and a page-number slot.
+PREPARE_FOR_PRINT = """() => {
+    const style = document.createElement("style");
+    style.textContent = `@media print {
+        [id^="document-"] + section { break-before: page; }
+        #jb-print-toc { break-after: page; }
+        #jb-print-toc li { display: flex !important; list-style: none !important; }
+        #jb-print-toc .leader { flex: 1; border-bottom: 1px dotted; margin: 0 0.4em 0.35em; }
+        pre { white-space: pre-wrap !important; overflow-wrap: anywhere; }
+        .headerlink { display: none !important; }
+    }`;
+    document.head.appendChild(style);
+    document.querySelectorAll("details.sd-dropdown").forEach((block) => { block.open = true; });
+    return [...document.querySelectorAll("#jb-print-toc a.nav-link")].map((link) => {
+        link.insertAdjacentHTML("afterend", '<span class="leader"></span><span class="page-number">000</span>');
+        return link.textContent.trim();
+    });
+}"""
+FILL_PAGE_NUMBERS = """(pages) => document.querySelectorAll("#jb-print-toc .page-number")
+    .forEach((slot, index) => { slot.textContent = pages[index] ?? ""; })"""
+
+
+def _print(page, path):
+    page.pdf(path=str(path), format="A4", print_background=True, outline=True, tagged=True,
+             margin={"top": "18mm", "bottom": "18mm", "left": "16mm", "right": "16mm"},
+             display_header_footer=True, header_template="<span></span>",
+             footer_template='<div style="font-size:9px;width:100%;text-align:center">'
+                             '<span class="pageNumber"></span> / <span class="totalPages"></span></div>')
+
+
+def chapter_pages(pdf, titles):
+    """The page (counting from 1) that each title opens, in order, after the contents page; None if none does.
+
+    Every document of the printed book starts a page, so its title is the
+    page's first text (a long title wraps onto a second line).
+    """
+    from pypdf import PdfReader
+
+    openings = [" ".join(page.extract_text().split())[:200] for page in PdfReader(pdf).pages]
+    start = next((number for number, text in enumerate(openings, 1) if "Contents" in text), 0)
+    found = []
+    for title in titles:
+        page = next((number for number in range(start + 1, len(openings) + 1)
+                     if openings[number - 1].startswith(" ".join(title.split()))), None)
+        found.append(page)
+        start = page or start
+    return found
+
+
+def build_pdf(root=ROOT, out=None):
+    """Build the book as one HTML page and print it to a PDF with Chromium; return the PDF's path.
+
+    It prints twice: the first print finds the page on which each chapter
+    starts, and the second writes those pages into the contents (the page
+    numbers take the room of the "000" placeholders, so nothing moves).
+    """
+    from playwright.sync_api import sync_playwright
+
+    from .serve import serve_folder
+
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if chromium is None:
+        raise OSError("the PDF is printed by Chromium, which is not installed: `apt-get install chromium`")
+    root = Path(root)
+    jupyter_book = Path(sys.executable).with_name("jupyter-book")
+    build = subprocess.run([str(jupyter_book), "build", str(root), "--builder", "singlehtml", "-W", "--keep-going"],
+                           capture_output=True, text=True)
+    if build.returncode != 0:
+        raise RuntimeError(f"the single-page book did not build cleanly:\n{build.stdout[-3000:]}{build.stderr[-3000:]}")
+    out = Path(out) if out else root / "_build" / "html" / PDF_NAME
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with serve_folder(root / "_build" / "singlehtml") as base, sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium, args=["--no-sandbox", "--disable-gpu"])
+        page = browser.new_page()
+        page.goto(f"{base}/intro.html", wait_until="networkidle")
+        page.wait_for_function("() => window.MathJax && MathJax.startup && MathJax.startup.promise")
+        page.evaluate("() => MathJax.startup.promise")
+        titles = page.evaluate(PREPARE_FOR_PRINT)
+        _print(page, out)
+        page.evaluate(FILL_PAGE_NUMBERS, chapter_pages(out, titles))
+        _print(page, out)
+        browser.close()
+    return out
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m nbcode.publish", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("pdf", help=f"print the whole book to _build/html/{PDF_NAME}")
+    commands.add_parser("zip", help=f"write all chapter notebooks to _build/html/{ZIP_NAME}")
+    commands.add_parser("stamps", help="print every chapter's stamp")
+    args = parser.parse_args(argv)
+    if args.command == "pdf":
+        print(f"wrote {build_pdf()}")
+    elif args.command == "zip":
+        print(f"wrote {write_notebook_zip(ROOT / '_build' / 'html')}")
+    else:
+        for path in chapter_paths():
+            print(f"{path.stem}: {stamp(path)}")
+
+
+if __name__ == "__main__":
+    main()
