@@ -253,21 +253,22 @@ def _stratified_split(labels, val_fraction, test_fraction, split_seed):
     return train, val, test
 
 
-def load_breast_cancer(val_fraction=0.2, test_fraction=0.2, split_seed=0, device=None):
+def load_breast_cancer(val_fraction=0.2, test_fraction=0.2, split_seed=0, device=None, standardise=True):
     """The Wisconsin breast-cancer table: 569 tumours, 30 features, label 0 = malignant, 1 = benign.
 
     Splits are stratified (each keeps the class balance). Features are
     standardised with the mean and standard deviation of the training split
     only: statistics computed on all rows would leak the test set into training.
-    The table ships with scikit-learn, so nothing is downloaded.
+    ``standardise=False`` keeps the raw features (the same split), to see what
+    standardising is for. The table ships with scikit-learn, so nothing is downloaded.
     """
     from sklearn.datasets import load_breast_cancer as sklearn_breast_cancer
 
     table = sklearn_breast_cancer()
     train, val, test = _stratified_split(table.target, val_fraction, test_fraction, split_seed)
     features = torch.tensor(table.data, dtype=torch.float32)
-    mean, std = features[train].mean(0), features[train].std(0)
-    features = (features - mean) / std
+    if standardise:
+        features = (features - features[train].mean(0)) / features[train].std(0)
     labels = torch.tensor(table.target, dtype=torch.long)
 
     def part(index):

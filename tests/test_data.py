@@ -52,6 +52,20 @@ def test_breast_cancer_is_stratified_and_standardised_on_training_rows_only():
     assert splits.classes == ["malignant", "benign"] and len(splits.feature_names) == 30
 
 
+def test_breast_cancer_unstandardised_keeps_the_split_and_the_raw_features():
+    from sklearn.datasets import load_breast_cancer as sklearn_breast_cancer
+
+    standardised, raw = data.load_breast_cancer(), data.load_breast_cancer(standardise=False)
+    table = torch.tensor(sklearn_breast_cancer().data, dtype=torch.float32)
+    for part in ("train", "val", "test"):
+        scaled, unscaled = getattr(standardised, part).tensors, getattr(raw, part).tensors
+        assert torch.equal(scaled[1], unscaled[1])
+        assert all((table == row).all(dim=1).any() for row in unscaled[0])  # every row is a row of the table
+    features = raw.train.tensors[0]
+    rebuilt = (features - features.mean(0)) / features.std(0)
+    assert torch.allclose(rebuilt, standardised.train.tensors[0], atol=1e-5)
+
+
 def test_to_device_moves_every_tensor():
     splits = data.load_breast_cancer(device="meta")
     assert splits.test.tensors[0].device.type == "meta"
