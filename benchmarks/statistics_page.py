@@ -2,51 +2,149 @@
 
 Each profile's summary is the summary.json that `python -m nbcode.variants
 --profile PROFILE --out DIR` writes; the committed copies live in
-benchmarks/results/PROFILE.json. The page shows, for every chapter, the
-seconds and headline values of each profile that has been run, with the
-machine it ran on; a profile without a summary is reported as not yet run.
-The page is generated, never edited: a test checks that the committed page
-equals this script's output.
+benchmarks/results/PROFILE.json, which keep every glued value under its glue
+name. The page is for readers: each chapter's time as a bar chart (cpu, and
+gpu where it has run) against the chapter's time budget, the machine behind
+each profile, and per chapter its headline values (the ones
+``nbcode.variants.EXPECTED`` checks) named in words (``benchmarks/headlines.py``),
+with the accepted range and the seeds behind each. The page is generated,
+never edited: a test checks that the committed page equals this script's output.
 
 Example: python benchmarks/statistics_page.py   (writes statistics.md)
 """
 
 import argparse
 import json
+import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # run as a script: find benchmarks.headlines and nbcode from the checkout
+
+from benchmarks.headlines import HEADLINES  # noqa: E402
+from nbcode.variants import CPU_BUDGET_SECONDS, EXPECTED  # noqa: E402
+
 RESULTS = ROOT / "benchmarks" / "results"
 PROFILES = ("cpu", "gpu")
+COLOURS = {"cpu": "#4c72b0", "gpu": "#dd8452"}
 
 
-def machine_line(machine):
-    gpu = machine["gpu"] or "no GPU"
-    return f"{machine['cpu_count']} CPU cores, {gpu}; {machine['platform']}, Python {machine['python']}, torch {machine['torch']}"
+def load(results=RESULTS):
+    """The summaries that exist, by profile."""
+    return {profile: json.loads(path.read_text()) for profile in PROFILES
+            if (path := Path(results) / f"{profile}.json").exists()}
+
+
+def machine_words(machine):
+    gpu = f"with an {machine['gpu']} GPU" if machine["gpu"] else "without a GPU"
+    return f"{machine['cpu_count']} CPU cores {gpu}, Python {machine['python']}, PyTorch {machine['torch']}"
+
+
+def _number(value):
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return str(value)
+    if isinstance(value, int) or float(value).is_integer() and abs(value) >= 1:
+        return f"{value:,.0f}"
+    if value == 0:
+        return "0"
+    return f"{value:.4g}" if 1e-3 <= abs(value) < 1e5 else f"{value:.2g}"
+
+
+def _range(low, high):
+    if low == high:
+        return f"exactly {_number(low)}"
+    if low == 0 and high > 0:
+        return f"at most {_number(high)}"
+    return f"{_number(low)} to {_number(high)}"
+
+
+def chapter_title(chapter, root=ROOT):
+    """The chapter's title, from the first cell of its notebook: "7. The convolutional network"."""
+    cells = json.loads((Path(root) / "chapters" / f"{chapter}.ipynb").read_text())["cells"]
+    return "".join(cells[0]["source"]).lstrip("# ").strip()
+
+
+def time_chart(summaries, chapters):
+    """An inline SVG bar chart of each chapter's seconds per profile, with its cpu budget marked."""
+    profiles = [profile for profile in PROFILES if profile in summaries]
+    label_width, bar_width, row, gap = 150, 460, 16, 8
+    longest = max([summaries[p]["chapters"].get(c, {}).get("seconds", 0) for p in profiles for c in chapters]
+                  + [CPU_BUDGET_SECONDS.get(c, CPU_BUDGET_SECONDS["default"]) for c in chapters])
+    scale = bar_width / longest
+    height_per_chapter = row * len(profiles) + gap
+    height = height_per_chapter * len(chapters) + 40
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" role="img" width="100%" viewBox="0 0 {label_width + bar_width + 80} '
+             f'{height}" style="max-width:720px;font-family:sans-serif;font-size:11px">',
+             "<title>Seconds each chapter takes at each profile's parameters, with the cpu time budget marked</title>"]
+    for index, chapter in enumerate(chapters):
+        top = index * height_per_chapter
+        parts.append(f'<text x="{label_width - 6}" y="{top + row * len(profiles) / 2 + 4}" text-anchor="end" '
+                     f'fill="currentColor">{chapter}</text>')
+        for offset, profile in enumerate(profiles):
+            result = summaries[profile]["chapters"].get(chapter)
+            y = top + offset * row
+            if result is None:
+                parts.append(f'<text x="{label_width + 4}" y="{y + row - 4}" fill="currentColor">{profile}: not run</text>')
+                continue
+            width = max(1.0, result["seconds"] * scale)
+            parts.append(f'<rect x="{label_width}" y="{y + 2}" width="{width:.1f}" height="{row - 4}" '
+                         f'fill="{COLOURS[profile]}"><title>{chapter}, {profile}: {result["seconds"]:.0f} s</title></rect>')
+            parts.append(f'<text x="{label_width + width + 4:.1f}" y="{y + row - 4}" fill="currentColor">'
+                         f'{result["seconds"]:.0f} s ({profile})</text>')
+        budget = CPU_BUDGET_SECONDS.get(chapter, CPU_BUDGET_SECONDS["default"])
+        x = label_width + budget * scale
+        parts.append(f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{top}" y2="{top + row * len(profiles)}" stroke="currentColor" '
+                     f'stroke-dasharray="3,2"><title>cpu budget {budget} s</title></line>')
+    legend_y = len(chapters) * height_per_chapter + 20
+    legend = [f'<rect x="{label_width}" y="{legend_y - 9}" width="10" height="10" fill="{COLOURS["cpu"]}"/>',
+              f'<text x="{label_width + 14}" y="{legend_y}" fill="currentColor">cpu profile (the outputs you read)</text>',
+              f'<line x1="{label_width + 230}" x2="{label_width + 230}" y1="{legend_y - 10}" y2="{legend_y + 1}" '
+              'stroke="currentColor" stroke-dasharray="3,2"/>',
+              f'<text x="{label_width + 236}" y="{legend_y}" fill="currentColor">the chapter\'s cpu time budget</text>']
+    if "gpu" in profiles:
+        legend += [f'<rect x="{label_width + 400}" y="{legend_y - 9}" width="10" height="10" fill="{COLOURS["gpu"]}"/>',
+                   f'<text x="{label_width + 414}" y="{legend_y}" fill="currentColor">gpu profile</text>']
+    return "".join(parts + legend + ["</svg>"])
 
 
 def page(results=RESULTS):
+    summaries = load(results)
+    chapters = list(EXPECTED)
     lines = ["# Execution statistics", "",
-             "How long each chapter takes to run top to bottom and what it measured, from real runs of "
-             "`python -m nbcode.variants` (one chapter at a time, kernel start included). The `cpu` profile is "
-             "the notebooks' defaults, the outputs you read; the `gpu` profile trains longer on a GPU. This page "
-             "is generated by `benchmarks/statistics_page.py` from the summaries in `benchmarks/results/`.", ""]
+             "Every chapter is run top to bottom as a test, and its headline numbers must fall in ranges set from "
+             "runs with several seeds. This page shows the latest full runs: how long each chapter took, on which "
+             "machine, and what it measured. The **cpu** profile runs the notebooks' defaults, which made the outputs "
+             "you read; the **gpu** profile trains longer on a GPU. The page is generated by "
+             "`benchmarks/statistics_page.py` from the run summaries in `benchmarks/results/`, which also keep every "
+             "other glued value.", ""]
+    lines += ["## Time per chapter", ""]
+    if "cpu" not in summaries:
+        lines += ["No cpu run has been recorded yet.", ""]
+    else:
+        lines += [time_chart(summaries, chapters), ""]
     for profile in PROFILES:
-        path = Path(results) / f"{profile}.json"
-        lines += [f"## Profile `{profile}`", ""]
-        if not path.exists():
-            lines += [f"Not yet run: there is no summary for this profile, so there are no numbers to show.", ""]
-            continue
-        summary = json.loads(path.read_text())
-        total = sum(result["seconds"] for result in summary["chapters"].values())
-        lines += [f"Machine: {machine_line(summary['machine'])}.", "",
-                  f"Total: {total:.0f} s ({total / 60:.1f} min) for {len(summary['chapters'])} chapters run one after "
-                  "the other.", "",
-                  "| chapter | seconds | headline values | problems |", "| --- | ---: | --- | --- |"]
-        for chapter, result in summary["chapters"].items():
-            values = ", ".join(f"`{name}` = {value:.4g}" for name, value in result["values"].items()
-                               if isinstance(value, (int, float)))
-            lines.append(f"| {chapter} | {result['seconds']:.0f} | {values} | {'; '.join(result['problems']) or 'none'} |")
+        if profile in summaries:
+            summary = summaries[profile]
+            total = sum(result["seconds"] for result in summary["chapters"].values())
+            lines.append(f"- **{profile}**: {machine_words(summary['machine'])}; {total / 60:.1f} minutes for "
+                         f"{len(summary['chapters'])} chapters, one after the other, each in a fresh kernel.")
+        else:
+            lines.append(f"- **{profile}**: not yet run; there are no numbers to show.")
+    lines.append("")
+    lines += ["## What each chapter measured", "",
+              "Each value is the one the notebook glued into its text, from the cpu run above (and the gpu run where "
+              "there is one). A run fails its test when a value leaves its accepted range.", ""]
+    for chapter in chapters:
+        gpu = summaries.get("gpu", {}).get("chapters", {}).get(chapter)
+        header = "| value | cpu | accepted (cpu) | seeds |" + (" gpu |" if gpu else "")
+        lines += [f"### {chapter_title(chapter)}", "", header, "| --- | ---: | --- | --- |" + (" ---: |" if gpu else "")]
+        cpu_values = summaries.get("cpu", {}).get("chapters", {}).get(chapter, {}).get("values", {})
+        for name, ranges in EXPECTED[chapter].items():
+            words, seeds = HEADLINES[chapter][name]
+            row = (f"| {words} | {_number(cpu_values.get(name, 'not run'))} | {_range(*ranges['cpu'])} | {seeds} |")
+            if gpu:
+                row += f" {_number(gpu['values'].get(name, 'not glued'))} |"
+            lines.append(row)
         lines.append("")
     return "\n".join(lines)
 

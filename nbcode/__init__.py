@@ -3,10 +3,13 @@
 Modules: :mod:`nbcode.data` (datasets as tensors), :mod:`nbcode.train` (the
 training loop), :mod:`nbcode.models` (the models that more than one chapter or
 benchmark trains), :mod:`nbcode.metrics`, :mod:`nbcode.plot`, :mod:`nbcode.pretrained`
-(a pretrained sentence encoder), :mod:`nbcode.article_a` (article A's
-tabular network and training loop, reproduced for chapters 5 and 6 to measure), and, for maintainers,
-:mod:`nbcode.book` and :mod:`nbcode.variants`. This file holds :func:`setup`,
-which every chapter calls first, and :func:`significant`.
+(a pretrained sentence encoder), :mod:`nbcode.article_a` (article A's tabular
+network and training loop, reproduced for chapters 5 and 6 to measure),
+:mod:`nbcode.exercises` (the exercises that check themselves), and, for
+maintainers, :mod:`nbcode.book`, :mod:`nbcode.variants`, :mod:`nbcode.publish`
+(each chapter's stamp, the PDF, the notebook zip) and :mod:`nbcode.serve`.
+This file holds :func:`setup`, which every chapter calls first, and
+:func:`significant`.
 """
 
 import os

@@ -28,7 +28,7 @@ from pathlib import Path
 from .book import ROOT, glued_values
 from .numerics import chapter_environment
 
-__all__ = ["PROFILES", "VARIANTS", "EXPECTED", "plan", "check_values", "run_variant", "main"]
+__all__ = ["PROFILES", "VARIANTS", "EXPECTED", "CPU_BUDGET_SECONDS", "plan", "check_values", "run_variant", "main"]
 
 PROFILES = ("smoke", "cpu", "gpu")
 
@@ -376,6 +376,10 @@ EXPECTED = {
         "ft_kreg_gap_widest": _ranges((0.0, 1.5), (0.0, 0.04)),
     },
 }
+
+
+# Seconds each chapter may take at its cpu defaults on a 2-core machine (the issues' budgets).
+CPU_BUDGET_SECONDS = {"default": 150, "10_transformer": 240, "11_gan": 240}
 
 
 class VariantError(ValueError):

@@ -11,6 +11,8 @@ from nbcode.book import ROOT
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
 import statistics_page  # noqa: E402
+from benchmarks.headlines import HEADLINES  # noqa: E402
+from nbcode.variants import EXPECTED  # noqa: E402
 
 SCRIPTS = sorted((ROOT / "benchmarks").glob("*.py"))
 
@@ -47,15 +49,27 @@ def test_the_committed_statistics_page_is_the_generated_one():
 
 
 def test_statistics_page_shows_only_profiles_that_ran(tmp_path):
-    assert statistics_page.page(tmp_path).count("Not yet run") == 2
+    empty = statistics_page.page(tmp_path)
+    assert "No cpu run has been recorded yet." in empty and empty.count("not yet run; there are no numbers") == 2
     summary = {"profile": "cpu", "machine": {"platform": "Linux", "python": "3.11", "torch": "2.x", "cpu_count": 2,
                                              "gpu": None},
                "chapters": {"01_neuron": {"seconds": 9.6, "values": {"neuron_test_acc": 0.99, "label": "x"},
                                           "parameters": {}, "problems": []}}}
     (tmp_path / "cpu.json").write_text(json.dumps(summary))
     text = statistics_page.page(tmp_path)
-    assert "| 01_neuron | 10 | `neuron_test_acc` = 0.99 | none |" in text
-    assert "2 CPU cores, no GPU" in text and text.count("Not yet run") == 1
+    words, seeds = HEADLINES["01_neuron"]["neuron_test_acc"]
+    assert f"| {words} | 0.99 | 0.95 to 1 | {seeds} |" in text
+    assert "<title>01_neuron, cpu: 10 s</title>" in text  # the bar, with its seconds
+    assert "2 CPU cores without a GPU" in text and text.count("not yet run; there are no numbers") == 1
+    assert "neuron_test_acc" not in text  # readers get words; the glue names stay in benchmarks/results/
+
+
+def test_every_headline_value_is_named_in_words():
+    assert {chapter: list(names) for chapter, names in HEADLINES.items()} == {
+        chapter: list(names) for chapter, names in EXPECTED.items()}
+    for chapter, names in HEADLINES.items():
+        for name, (words, seeds) in names.items():
+            assert words and seeds and "_" not in words, (chapter, name)
 
 
 def test_book_time_reports_each_chapter_and_the_total_last():
