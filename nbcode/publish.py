@@ -23,6 +23,7 @@ import json
 import shutil
 import subprocess
 import sys
+import unicodedata
 import zipfile
 from pathlib import Path
 
@@ -109,7 +110,6 @@ PREPARE_FOR_PRINT = """() => {
     style.textContent = `@media print {
         [id^="document-"] + section { break-before: page; }
         #jb-print-toc { break-after: page; }
-        #jb-print-toc li { display: flex !important; list-style: none !important; }
         #jb-print-toc .leader { flex: 1; border-bottom: 1px dotted; margin: 0 0.4em 0.35em; }
         pre { white-space: pre-wrap !important; overflow-wrap: anywhere; }
         .headerlink { display: none !important; }
@@ -118,6 +118,9 @@ PREPARE_FOR_PRINT = """() => {
     document.querySelectorAll("details.sd-dropdown").forEach((block) => { block.open = true; });
     return [...document.querySelectorAll("#jb-print-toc a.nav-link")].map((link) => {
         link.insertAdjacentHTML("afterend", '<span class="leader"></span><span class="page-number">000</span>');
+        // inline, because the theme's own print rules for these entries are !important too
+        link.parentElement.style.setProperty("display", "flex", "important");
+        link.parentElement.style.setProperty("list-style", "none", "important");
         return link.textContent.trim();
     });
 }"""
@@ -141,7 +144,9 @@ def chapter_pages(pdf, titles):
     """
     from pypdf import PdfReader
 
-    openings = [" ".join(page.extract_text().split())[:200] for page in PdfReader(pdf).pages]
+    # NFKC undoes the typesetting's ligatures: "ﬁeld" is read back as "field".
+    openings = [" ".join(unicodedata.normalize("NFKC", page.extract_text()).split())[:200]
+                for page in PdfReader(pdf).pages]
     start = next((number for number, text in enumerate(openings, 1) if "Contents" in text), 0)
     found = []
     for title in titles:
