@@ -1,9 +1,10 @@
 """What the book adds for its readers: a verified stamp under each chapter's title, and downloads.
 
 The stamp (:func:`nbcode.publish.stamp`) is written into every chapter page
-at every build, from the notebook's metadata, ``benchmarks/results/`` and git;
-so each build reads the chapters again, or a stamp could go stale when only
-the results changed. Every page of the HTML book links the PDF of the whole
+from the notebook's metadata, ``benchmarks/results/`` and git. Sphinx reads a
+page again only when its source changed, so every build also recomputes each
+chapter's stamp and reads again the chapters whose stamp changed (new results,
+a new commit of their outputs). Every page of the HTML book links the PDF of the whole
 book (``python -m nbcode.publish pdf``) and a zip of all chapter notebooks,
 which each HTML build writes next to the pages.
 """
@@ -19,6 +20,10 @@ def _chapters(env):
     return [name for name in env.found_docs if name.startswith("chapters/")]
 
 
+def _stamp(app, docname):
+    return stamp(Path(app.srcdir) / f"{docname}.ipynb")
+
+
 def _add_stamp(app, doctree):
     docname = app.env.docname
     if docname not in _chapters(app.env):
@@ -26,9 +31,22 @@ def _add_stamp(app, doctree):
     section = next(iter(doctree.findall(nodes.section)), None)
     if section is None or not isinstance(section[0], nodes.title):
         return
+    text = _stamp(app, docname)
+    if not hasattr(app.env, "nbcode_stamps"):
+        app.env.nbcode_stamps = {}
+    app.env.nbcode_stamps[docname] = text
     line = nodes.paragraph(classes=["chapter-stamp"])
-    line += nodes.Text(stamp(Path(app.srcdir) / f"{docname}.ipynb"))
+    line += nodes.Text(text)
     section.insert(1, line)
+
+
+def _stale_stamps(app, env, added, changed, removed):
+    shown = getattr(env, "nbcode_stamps", {})
+    return [name for name in _chapters(env) if name not in added | changed and shown.get(name) != _stamp(app, name)]
+
+
+def _merge_stamps(app, env, docnames, other):
+    env.nbcode_stamps = {**getattr(env, "nbcode_stamps", {}), **getattr(other, "nbcode_stamps", {})}
 
 
 def _add_downloads(app, pagename, templatename, context, doctree):
@@ -46,7 +64,8 @@ def _write_zip(app, exception):
 
 
 def setup(app):
-    app.connect("env-get-outdated", lambda app, env, added, changed, removed: _chapters(env))
+    app.connect("env-get-outdated", _stale_stamps)
+    app.connect("env-merge-info", _merge_stamps)
     app.connect("doctree-read", _add_stamp)
     app.connect("html-page-context", _add_downloads)
     app.connect("build-finished", _write_zip)

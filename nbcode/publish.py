@@ -136,24 +136,32 @@ def _print(page, path):
                              '<span class="pageNumber"></span> / <span class="totalPages"></span></div>')
 
 
-def chapter_pages(pdf, titles):
-    """The page (counting from 1) that each title opens, in order, after the contents page; None if none does.
+def _squeezed(text):
+    # NFKC undoes the typesetting's ligatures ("ﬁ" -> "fi"); without spaces, a title that the outline
+    # wrapped ("descent andthe training loop") still matches.
+    return "".join(unicodedata.normalize("NFKC", text).split())
 
-    Every document of the printed book starts a page, so its title is the
-    page's first text (a long title wraps onto a second line).
+
+def chapter_pages(pdf, titles):
+    """The page (counting from 1) on which each title starts, in order, from the PDF's outline; None if absent.
+
+    Chromium writes an outline entry for every heading, pointing at its page.
     """
     from pypdf import PdfReader
 
-    # NFKC undoes the typesetting's ligatures: "ﬁeld" is read back as "field".
-    openings = [" ".join(unicodedata.normalize("NFKC", page.extract_text()).split())[:200]
-                for page in PdfReader(pdf).pages]
-    start = next((number for number, text in enumerate(openings, 1) if "Contents" in text), 0)
-    found = []
+    reader = PdfReader(pdf)
+
+    def entries(items):
+        for item in items:
+            yield from entries(item) if isinstance(item, list) else [item]
+
+    outline = [(_squeezed(entry.title), reader.get_destination_page_number(entry) + 1)
+               for entry in entries(reader.outline)]
+    found, position = [], 0
     for title in titles:
-        page = next((number for number in range(start + 1, len(openings) + 1)
-                     if openings[number - 1].startswith(" ".join(title.split()))), None)
-        found.append(page)
-        start = page or start
+        index = next((i for i in range(position, len(outline)) if outline[i][0] == _squeezed(title)), None)
+        found.append(None if index is None else outline[index][1])
+        position = index + 1 if index is not None else position
     return found
 
 

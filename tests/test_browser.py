@@ -170,18 +170,24 @@ def test_the_pdf_and_the_notebooks_download_from_the_book(site, browser, tmp_pat
 
     (tmp_path / PDF_NAME).write_bytes(_download(links[0]))
     reader = PdfReader(tmp_path / PDF_NAME)
-    text = [unicodedata.normalize("NFKC", page.extract_text()) for page in reader.pages]  # "ﬁ" -> "fi"
+    pages = len(reader.pages)
+
+    def text(page):  # one page's text, spaces squeezed; NFKC undoes the "ﬁ" ligature
+        return " ".join(unicodedata.normalize("NFKC", reader.pages[page - 1].extract_text()).split())
+
     titles = [nbformat.read(path, as_version=4).cells[0].source.lstrip("# ").strip() for path in CHAPTERS]
-    assert len(reader.pages) > 10 * len(CHAPTERS), "twelve chapters with figures and outputs fill more pages"
+    assert pages > 10 * len(CHAPTERS), "twelve chapters with figures and outputs fill more pages"
     starts = chapter_pages(tmp_path / PDF_NAME, titles)
     assert None not in starts and starts == sorted(starts), f"each chapter's title, in order: {starts}"
-    first = next(index for index, page in enumerate(text) if "Contents" in page.split())
-    contents = " ".join(" ".join(text[first:starts[0] - 1]).split())  # the pages before the first chapter
-    for title, start in zip(titles, starts):  # the contents page lists every chapter with the page it starts on
+    for title, start in zip(titles, starts):
+        assert text(start).startswith(title), f"{title} opens page {start}"
+    first = next(page for page in range(1, starts[0]) if "Contents" in text(page).split())
+    contents = " ".join(text(page) for page in range(first, starts[0]))  # the pages before the first chapter
+    for title, start in zip(titles, starts):  # the contents list every chapter with the page it starts on
         assert f"{title} {start} " in contents, (title, start)
-    assert text[-1].rstrip().endswith(f"{len(reader.pages)} / {len(reader.pages)}"), "pages are numbered"
-    raw = "".join(text)
-    assert "\\frac" not in raw and "$$" not in raw, "math is typeset, not left as TeX"
+    assert text(pages).endswith(f"{pages} / {pages}"), "pages are numbered"
+    losses = " ".join(text(page) for page in range(starts[2], starts[3]))  # chapter 3, the most formulas
+    assert "\\frac" not in losses and "$$" not in losses and "∑" in losses, "math is typeset, not left as TeX"
 
     (tmp_path / ZIP_NAME).write_bytes(_download(links[1]))
     with zipfile.ZipFile(tmp_path / ZIP_NAME) as archive:
