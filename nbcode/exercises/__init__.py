@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 import torch
 
 __all__ = ["___", "NotQuite", "NotAttempted", "Verdict", "Exercise", "for_chapter", "as_number", "number", "tensor",
-           "same", "function", "CORRECT", "NOT_ATTEMPTED", "NOT_QUITE"]
+           "same", "function", "attempt", "matches", "name_mistake", "CORRECT", "NOT_ATTEMPTED", "NOT_QUITE"]
 
 CORRECT, NOT_ATTEMPTED, NOT_QUITE = "correct", "not attempted yet", "not quite"
 
@@ -289,3 +289,31 @@ def _compare_on_cases(candidate, reference, cases, name, rtol, atol):
         for index, (one_got, one_want) in enumerate(zip(gots, wants)):
             which = f" (value {index + 1})" if len(wants) > 1 else ""
             tensor(one_got, one_want, name=f"{name}{which} for {description}", rtol=rtol, atol=atol)
+
+
+def attempt(candidate, arguments):
+    """The candidate's result on fresh copies of ``arguments`` as a tensor (numbers become float64 tensors),
+    or None if it fails or returns something else; for naming a mistake before the full check runs."""
+    if not callable(candidate):
+        return None
+    try:
+        result = candidate(*[a.clone() if torch.is_tensor(a) else a for a in arguments])
+    except Exception:  # the full check below reports the error in the reader's words
+        return None
+    if isinstance(result, (int, float)) and not isinstance(result, bool):
+        return torch.tensor(result, dtype=torch.float64)
+    return result.detach() if torch.is_tensor(result) else None
+
+
+def matches(got, wrong, rtol=1e-4, atol=1e-5):
+    """Whether ``got`` has the shape and values of a known wrong answer (nan where it has nan)."""
+    return (got is not None and got.shape == wrong.shape
+            and torch.allclose(got.double(), wrong.double(), rtol=rtol, atol=atol, equal_nan=True))
+
+
+def name_mistake(candidate, arguments, mistakes):
+    """Raise NotQuite with the message of the first known mistake whose result the candidate reproduces."""
+    got = attempt(candidate, arguments)
+    for wrong, message in mistakes:
+        if matches(got, wrong):
+            raise NotQuite(message)

@@ -12,7 +12,7 @@ import torch
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence
 
-from . import Exercise, NotQuite, as_number, function, number
+from . import Exercise, NotQuite, as_number, attempt, function, name_mistake, number
 
 SETUP = "import torch\nfrom torch import nn\nfrom torch.nn.utils.rnn import pack_padded_sequence\n"
 
@@ -27,31 +27,6 @@ def _filled(make, generator, scale=0.5):
         for parameter in module.parameters():
             parameter.copy_(scale * torch.randn(parameter.shape, generator=generator))
     return module
-
-
-def _attempt(candidate, arguments):
-    """The candidate's result on fresh copies of ``arguments``, or None if it fails or is not a tensor."""
-    if not callable(candidate):
-        return None
-    try:
-        result = candidate(*[a.clone() if torch.is_tensor(a) else a for a in arguments])
-    except Exception:  # the full check below reports the error in the reader's words
-        return None
-    return result.detach() if torch.is_tensor(result) else None
-
-
-def _matches(got, wrong, rtol=1e-4, atol=1e-5):
-    """Whether ``got`` has the shape and values of a known wrong answer (nan where it has nan)."""
-    return (got is not None and got.shape == wrong.shape
-            and torch.allclose(got.double(), wrong.double(), rtol=rtol, atol=atol, equal_nan=True))
-
-
-def _name_mistake(candidate, arguments, mistakes):
-    """Raise NotQuite with the message of the first known mistake whose result the candidate reproduces."""
-    got = _attempt(candidate, arguments)
-    for wrong, message in mistakes:
-        if _matches(got, wrong):
-            raise NotQuite(message)
 
 
 def _padded_run(generator, batch, time, features, hidden, lengths):
@@ -87,7 +62,7 @@ def _check_last_states(last_states):
     generator = torch.Generator().manual_seed(95)
     outputs, lengths, _ = _padded_run(generator, 3, 8, 3, 4, [5, 2, 7])  # every sequence shorter than 8 steps
     rows = torch.arange(3)
-    _name_mistake(last_states, (outputs, lengths), (
+    name_mistake(last_states, (outputs, lengths), (
         (outputs[:, -1], "That is the last column of the padded batch: for every sequence shorter than the batch, "
                          "the state after its padding, not after its last real token."),
         (outputs[rows, lengths], "That is one step too late, the state after the first padding token: "
@@ -135,7 +110,7 @@ def _check_gru_step(gru_step):
         cases.append((f"nn.GRUCell({inputs}, {hidden}) on a batch of {batch}", (x, h, cell)))
     x, h, cell = cases[0][1]
     with torch.no_grad():
-        _name_mistake(gru_step, (x, h, cell), _gru_variants(x, h, cell))
+        name_mistake(gru_step, (x, h, cell), _gru_variants(x, h, cell))
 
     def reference(x, h, cell):
         with torch.no_grad():
@@ -154,7 +129,7 @@ def _check_mean_pool(mean_pool):
     generator = torch.Generator().manual_seed(97)
     outputs, lengths, _ = _padded_run(generator, 3, 8, 3, 4, [5, 2, 7])
     real = (torch.arange(8) < lengths[:, None]).unsqueeze(-1)
-    _name_mistake(mean_pool, (outputs, lengths), (
+    name_mistake(mean_pool, (outputs, lengths), (
         (outputs.mean(dim=1), "That averages the padded steps too: the mean must run over each sequence's real "
                               "tokens only."),
         ((outputs * real).sum(dim=1) / 8, "The sum over the real tokens is right, but it is divided by the padded "

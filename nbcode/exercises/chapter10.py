@@ -10,38 +10,9 @@ import math
 import torch
 from torch.nn import functional as F
 
-from . import Exercise, NotQuite, function
+from . import Exercise, NotQuite, attempt, function, name_mistake
 
 SETUP = "import math\nimport torch\nfrom torch import nn\nfrom torch.nn import functional as F\n"
-
-
-# Building blocks private to this chapter.
-
-def _attempt(candidate, arguments):
-    """The candidate's result on fresh copies of ``arguments``, or None if it fails or is not a tensor."""
-    if not callable(candidate):
-        return None
-    try:
-        result = candidate(*[a.clone() if torch.is_tensor(a) else a for a in arguments])
-    except Exception:  # the full check below reports the error in the reader's words
-        return None
-    if isinstance(result, (int, float)) and not isinstance(result, bool):
-        return torch.tensor(result, dtype=torch.float64)
-    return result.detach() if torch.is_tensor(result) else None
-
-
-def _matches(got, wrong, rtol=1e-4, atol=1e-5):
-    """Whether ``got`` has the shape and values of a known wrong answer (nan where it has nan)."""
-    return (got is not None and got.shape == wrong.shape
-            and torch.allclose(got.double(), wrong.double(), rtol=rtol, atol=atol, equal_nan=True))
-
-
-def _name_mistake(candidate, arguments, mistakes):
-    """Raise NotQuite with the message of the first known mistake whose result the candidate reproduces."""
-    got = _attempt(candidate, arguments)
-    for wrong, message in mistakes:
-        if _matches(got, wrong):
-            raise NotQuite(message)
 
 
 # Exercise 4: the mean largest attention weight, with and without the scaling.
@@ -57,7 +28,7 @@ def _check_largest_weight(mean_largest_weight):
     generator = torch.Generator().manual_seed(104)
     q, k = torch.randn(50, 16, generator=generator), torch.randn(50, 10, 16, generator=generator)
     scores = torch.einsum("td,tkd->tk", q, k)
-    _name_mistake(mean_largest_weight, (q, k, True), (
+    name_mistake(mean_largest_weight, (q, k, True), (
         (torch.softmax(scores / 16, dim=-1).max(dim=-1).values.mean(),
          "With scaled=True the scores are divided by d, not by its square root."),
         (torch.softmax(scores / 4, dim=0).max(dim=-1).values.mean(),
@@ -80,7 +51,7 @@ def _check_largest_weight(mean_largest_weight):
 # Exercise 6: the causal mask, in this chapter's convention (True = may attend).
 
 def _check_causal_mask(causal_mask):
-    got = _attempt(causal_mask, (5,))
+    got = attempt(causal_mask, (5,))
     if got is not None and got.shape == (5, 5):
         if got.dtype != torch.bool:
             if torch.isinf(got).any():
@@ -150,7 +121,7 @@ def _check_padded_attention(padded_attention):
     generator = torch.Generator().manual_seed(107)
     for arguments in (_attention_case(generator, 3, 5, 7, 8, 4, [7, 3, 1]),
                       _attention_case(generator, 2, 6, 6, 4, 4, [6, 2])):
-        _name_mistake(padded_attention, arguments, _padded_attention_mistakes(*arguments))
+        name_mistake(padded_attention, arguments, _padded_attention_mistakes(*arguments))
     cases = []
     for batch, n, m, d, d_v, lengths in ((3, 5, 7, 8, 4, [7, 3, 1]), (2, 6, 6, 4, 4, [6, 2]),
                                          (1, 1, 4, 16, 3, [2]), (4, 3, 9, 2, 5, [9, 1, 5, 8])):
@@ -194,7 +165,7 @@ def _parameter_mistakes(vocabulary, size, layers, context):
 def _check_parameter_count(char_model_parameters):
     if callable(char_model_parameters):
         shape = (65, 128, 3, 64)  # the chapter's model
-        got = [_attempt(char_model_parameters, shape + (heads,)) for heads in (1, 4, 8)]
+        got = [attempt(char_model_parameters, shape + (heads,)) for heads in (1, 4, 8)]
         if all(value is not None and value.numel() == 1 for value in got):
             values = [int(value.item()) for value in got]
             if len(set(values)) > 1:
