@@ -104,36 +104,50 @@ def write_notebook_zip(folder, root=ROOT):
 
 # Before printing: every chapter starts a page, long code lines wrap instead of running off the page,
 # the collapsed solutions are opened (paper cannot be clicked), and each entry of the theme's printed
-# contents gets a dotted leader and a page-number slot.
+# contents gets a dotted leader and an empty page-number slot, three digits wide, on the title's baseline.
 PREPARE_FOR_PRINT = """() => {
     const style = document.createElement("style");
     style.textContent = `@media print {
         [id^="document-"] + section { break-before: page; }
         #jb-print-toc { break-after: page; }
-        #jb-print-toc .leader { flex: 1; border-bottom: 1px dotted; margin: 0 0.4em 0.35em; }
+        #jb-print-toc .leader { flex: 1; border-bottom: 1px dotted; margin: 0 0.4em; }
+        #jb-print-toc .page-number { min-width: 3ch; text-align: right; }
         pre { white-space: pre-wrap !important; overflow-wrap: anywhere; }
         .headerlink { display: none !important; }
     }`;
     document.head.appendChild(style);
     document.querySelectorAll("details.sd-dropdown").forEach((block) => { block.open = true; });
     return [...document.querySelectorAll("#jb-print-toc a.nav-link")].map((link) => {
-        link.insertAdjacentHTML("afterend", '<span class="leader"></span><span class="page-number">000</span>');
+        // a no-break space keeps the slot's line as high as a number's will be
+        link.insertAdjacentHTML("afterend", '<span class="leader"></span><span class="page-number">&nbsp;</span>');
         // inline, because the theme's own print rules for these entries are !important too
         link.parentElement.style.setProperty("display", "flex", "important");
+        link.parentElement.style.setProperty("align-items", "baseline", "important");
         link.parentElement.style.setProperty("list-style", "none", "important");
         return link.textContent.trim();
     });
 }"""
-FILL_PAGE_NUMBERS = """(pages) => document.querySelectorAll("#jb-print-toc .page-number")
-    .forEach((slot, index) => { slot.textContent = pages[index] ?? ""; })"""
+# For the second print: the page numbers in their slots and nothing else visible, and the book after
+# the contents left out, so that only the contents' pages are laid out again, exactly as before.
+ONLY_PAGE_NUMBERS = """(pages) => {
+    document.querySelectorAll("#jb-print-toc .page-number")
+        .forEach((slot, index) => { slot.textContent = pages[index] ?? ""; });
+    const style = document.createElement("style");
+    style.textContent = `@media print {
+        body * { visibility: hidden; }
+        #jb-print-toc .page-number { visibility: visible; }
+        .bd-article { display: none !important; }
+    }`;
+    document.head.appendChild(style);
+}"""
+PAGE_NUMBER_FOOTER = ('<div style="font-size:9px;width:100%;text-align:center">'
+                      '<span class="pageNumber"></span> / <span class="totalPages"></span></div>')
 
 
-def _print(page, path):
-    page.pdf(path=str(path), format="A4", print_background=True, outline=True, tagged=True,
+def _print(page, path, footer=PAGE_NUMBER_FOOTER, background=True):
+    page.pdf(path=str(path), format="A4", print_background=background, outline=True, tagged=True,
              margin={"top": "18mm", "bottom": "18mm", "left": "16mm", "right": "16mm"},
-             display_header_footer=True, header_template="<span></span>",
-             footer_template='<div style="font-size:9px;width:100%;text-align:center">'
-                             '<span class="pageNumber"></span> / <span class="totalPages"></span></div>')
+             display_header_footer=True, header_template="<span></span>", footer_template=footer)
 
 
 def _squeezed(text):
@@ -168,11 +182,15 @@ def chapter_pages(pdf, titles):
 def build_pdf(root=ROOT, out=None):
     """Build the book as one HTML page and print it to a PDF with Chromium; return the PDF's path.
 
-    It prints twice: the first print finds the page on which each chapter
-    starts, and the second writes those pages into the contents (the page
-    numbers take the room of the "000" placeholders, so nothing moves).
+    The contents' page numbers are known only once the book is printed, so
+    the whole book is printed once, with empty slots for them; the pages it
+    gives each chapter are read from the PDF's outline; then the contents
+    alone are printed again with only those numbers visible, and each of its
+    pages is drawn over the book's page (the slots keep their width, so
+    nothing moves). That second print takes a second, not the whole book's.
     """
     from playwright.sync_api import sync_playwright
+    from pypdf import PdfReader, PdfWriter
 
     from .serve import serve_folder
 
@@ -187,6 +205,7 @@ def build_pdf(root=ROOT, out=None):
         raise RuntimeError(f"the single-page book did not build cleanly:\n{build.stdout[-3000:]}{build.stderr[-3000:]}")
     out = Path(out) if out else root / "_build" / "html" / PDF_NAME
     out.parent.mkdir(parents=True, exist_ok=True)
+    numbers = out.with_name(out.stem + "-contents-numbers.pdf")
     with serve_folder(root / "_build" / "singlehtml") as base, sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium, args=["--no-sandbox", "--disable-gpu"])
         page = browser.new_page()
@@ -195,9 +214,14 @@ def build_pdf(root=ROOT, out=None):
         page.evaluate("() => MathJax.startup.promise")
         titles = page.evaluate(PREPARE_FOR_PRINT)
         _print(page, out)
-        page.evaluate(FILL_PAGE_NUMBERS, chapter_pages(out, titles))
-        _print(page, out)
+        page.evaluate(ONLY_PAGE_NUMBERS, chapter_pages(out, titles))
+        _print(page, numbers, footer="<span></span>", background=False)  # transparent, to draw over a page
         browser.close()
+    book = PdfWriter(clone_from=out)
+    for book_page, numbers_page in zip(book.pages, PdfReader(numbers).pages):
+        book_page.merge_page(numbers_page)
+    book.write(out)
+    numbers.unlink()
     return out
 
 
