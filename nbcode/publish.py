@@ -187,7 +187,7 @@ def build_pdf(root=ROOT, out=None):
     gives each chapter are read from the PDF's outline; then the contents
     alone are printed again with only those numbers visible, and each of its
     pages is drawn over the book's page (the slots keep their width, so
-    nothing moves). That second print takes a second, not the whole book's.
+    nothing moves). That second print lays out only the contents' pages.
     """
     from playwright.sync_api import sync_playwright
     from pypdf import PdfReader, PdfWriter
