@@ -20,7 +20,8 @@ overflow and the input that caused it, a factor of two, a flipped sign.
 
 A checker raises :class:`NotQuite` with its message, or :class:`NotAttempted`
 when it meets the placeholder (a function a reader has not written yet
-returns ``___``); :func:`number`, :func:`tensor` and :func:`function` do both.
+returns ``___``); :func:`number`, :func:`tensor`, :func:`function` (results that
+are tensors) and :func:`number_function` (one number per case) do both.
 
 Each chapter's exercises live in ``nbcode/exercises/chapterNN.py`` as a list
 ``EXERCISES``; its ``SETUP`` holds the imports that its solutions assume,
@@ -29,6 +30,7 @@ solution (must be correct), its untouched placeholder (must be not attempted)
 and its typical wrong answers (must be not quite, with their message).
 """
 
+import copy
 import importlib
 import math
 from dataclasses import dataclass, field
@@ -36,7 +38,8 @@ from dataclasses import dataclass, field
 import torch
 
 __all__ = ["___", "NotQuite", "NotAttempted", "Verdict", "Exercise", "for_chapter", "as_number", "number", "tensor",
-           "same", "function", "attempt", "matches", "name_mistake", "CORRECT", "NOT_ATTEMPTED", "NOT_QUITE"]
+           "same", "function", "attempt", "matches", "name_mistake", "numbers_returned",
+           "number_function", "CORRECT", "NOT_ATTEMPTED", "NOT_QUITE"]
 
 CORRECT, NOT_ATTEMPTED, NOT_QUITE = "correct", "not attempted yet", "not quite"
 
@@ -317,3 +320,56 @@ def name_mistake(candidate, arguments, mistakes):
     for wrong, message in mistakes:
         if matches(got, wrong):
             raise NotQuite(message)
+
+
+# For functions that return one number per case and whose typical mistakes are whole formulas: the
+# candidate is called on every case; if it disagrees with the reference, and agrees on every case with one of
+# the mistakes, the mistake's message is the verdict, otherwise the first case it gets wrong is named.
+
+def numbers_returned(candidate, cases, name):
+    """What ``candidate`` returns on each case (pairs of description and arguments), each as a number."""
+    if candidate is ___:
+        raise NotAttempted
+    if not callable(candidate):
+        raise NotQuite(f"{name} should be a function; it is {type(candidate).__name__}.")
+    results = []
+    for description, arguments in cases:
+        try:
+            got = candidate(*copy.deepcopy(arguments))
+        except (NotQuite, NotAttempted):
+            raise
+        except Exception as error:  # the reader's code failed: say where
+            raise NotQuite(f"{name} raised {type(error).__name__} for {description}: {error}") from None
+        if got is ___:
+            raise NotAttempted
+        if got is None:
+            raise NotQuite(f"{name} returned None for {description}: is a `return` missing?")
+        results.append(as_number(got, name=f"what {name} returned for {description}"))
+    return results
+
+
+def number_function(candidate, reference, cases, mistakes, name, reference_name, rel=0.0):
+    """Check ``candidate`` against ``reference`` on ``cases`` (pairs of description and arguments).
+
+    ``mistakes`` are pairs (a wrong function, the message for it). With ``rel=0`` the results must be equal
+    (sizes, counts); otherwise they must agree to that relative tolerance.
+    """
+    gots = numbers_returned(candidate, cases, name)
+    wants = [reference(*copy.deepcopy(arguments)) for _, arguments in cases]
+
+    def same(got, want):
+        return got == want if rel == 0 else math.isclose(got, want, rel_tol=rel, abs_tol=1e-9)
+
+    if all(same(got, want) for got, want in zip(gots, wants)):
+        return
+    for mistake, message in mistakes:
+        try:
+            theirs = [mistake(*copy.deepcopy(arguments)) for _, arguments in cases]
+        except Exception:  # a mistake that cannot even run on some case matches nothing
+            continue
+        if all(same(got, wrong) for got, wrong in zip(gots, theirs)):
+            raise NotQuite(message)
+    description, got, want = next((description, got, want) for (description, _), got, want
+                                  in zip(cases, gots, wants) if not same(got, want))
+    shown = (lambda x: f"{x:g}") if rel == 0 else (lambda x: f"{x:.6g}")
+    raise NotQuite(f"{name} returned {shown(got)} for {description}, where {reference_name} gives {shown(want)}.")

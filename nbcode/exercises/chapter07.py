@@ -2,67 +2,14 @@
 
 import copy
 import functools
-import math
 
 import torch
 from torch import nn
 
-from . import ___, Exercise, NotQuite, NotAttempted, as_number, number
+from . import ___, Exercise, NotQuite, NotAttempted, as_number, number, number_function, numbers_returned
 
 SETUP = ("import math\nimport torch\nfrom torch import nn\nfrom torch.nn import functional as F\n"
          "from nbcode.models import conv_block, make_cnn\nfrom nbcode.train import count_parameters\n")
-
-
-# A building block for functions whose typical mistakes are whole formulas (chapter 8 uses it too): the
-# candidate is called on every case; if it disagrees with the reference, and agrees on every case with one of
-# the mistakes, the mistake's message is the verdict, otherwise the first case it gets wrong is named.
-
-def _results(candidate, cases, name):
-    if candidate is ___:
-        raise NotAttempted
-    if not callable(candidate):
-        raise NotQuite(f"{name} should be a function; it is {type(candidate).__name__}.")
-    results = []
-    for description, arguments in cases:
-        try:
-            got = candidate(*copy.deepcopy(arguments))
-        except (NotQuite, NotAttempted):
-            raise
-        except Exception as error:  # the reader's code failed: say where
-            raise NotQuite(f"{name} raised {type(error).__name__} for {description}: {error}") from None
-        if got is ___:
-            raise NotAttempted
-        if got is None:
-            raise NotQuite(f"{name} returned None for {description}: is a `return` missing?")
-        results.append(as_number(got, name=f"what {name} returned for {description}"))
-    return results
-
-
-def _compare(candidate, reference, cases, mistakes, name, reference_name, rel=0.0):
-    """Check ``candidate`` against ``reference`` on ``cases`` (pairs of description and arguments).
-
-    ``mistakes`` are pairs (a wrong function, the message for it). With ``rel=0`` the results must be equal
-    (sizes, counts); otherwise they must agree to that relative tolerance.
-    """
-    gots = _results(candidate, cases, name)
-    wants = [reference(*copy.deepcopy(arguments)) for _, arguments in cases]
-
-    def same(got, want):
-        return got == want if rel == 0 else math.isclose(got, want, rel_tol=rel, abs_tol=1e-9)
-
-    if all(same(got, want) for got, want in zip(gots, wants)):
-        return
-    for mistake, message in mistakes:
-        try:
-            theirs = [mistake(*copy.deepcopy(arguments)) for _, arguments in cases]
-        except Exception:  # a mistake that cannot even run on some case matches nothing
-            continue
-        if all(same(got, wrong) for got, wrong in zip(gots, theirs)):
-            raise NotQuite(message)
-    description, got, want = next((description, got, want) for (description, _), got, want
-                                  in zip(cases, gots, wants) if not same(got, want))
-    shown = (lambda x: f"{x:g}") if rel == 0 else (lambda x: f"{x:.6g}")
-    raise NotQuite(f"{name} returned {shown(got)} for {description}, where {reference_name} gives {shown(want)}.")
 
 
 # Exercise 1: the output size of a convolution.
@@ -102,12 +49,12 @@ _CONV_SIZE_MISTAKES = (
 
 def _check_conv_size(conv_output_size):
     cases = _conv_size_cases()
-    gots = _results(conv_output_size, cases, "conv_output_size")
+    gots = numbers_returned(conv_output_size, cases, "conv_output_size")
     for (description, _), got in zip(cases, gots):
         if got != int(got):
             raise NotQuite(f"conv_output_size returned {got:g} for {description}: a number of positions is a "
                            "whole number, and a window that does not fit completely is not counted.")
-    _compare(conv_output_size, _conv2d_size, cases, _CONV_SIZE_MISTAKES, "conv_output_size", "nn.Conv2d")
+    number_function(conv_output_size, _conv2d_size, cases, _CONV_SIZE_MISTAKES, "conv_output_size", "nn.Conv2d")
 
 
 # Exercise 2: the shapes through three layers.
@@ -258,7 +205,7 @@ _FIELD_MISTAKES = (
 
 
 def _check_receptive_field(receptive_field):
-    _compare(receptive_field, _receptive_field_by_autograd, _receptive_field_cases(), _FIELD_MISTAKES,
+    number_function(receptive_field, _receptive_field_by_autograd, _receptive_field_cases(), _FIELD_MISTAKES,
              "receptive_field", "the gradient (measured with autograd)")
 
 

@@ -6,8 +6,7 @@ import functools
 import torch
 from torch import nn
 
-from . import ___, Exercise, NotQuite, NotAttempted, as_number, number
-from .chapter07 import _compare, _results
+from . import ___, Exercise, NotQuite, NotAttempted, as_number, number, number_function, numbers_returned
 
 SETUP = ("import math\nimport torch\nfrom torch import nn\nfrom torch.nn import functional as F\n"
          "from nbcode.train import count_parameters\n")
@@ -135,12 +134,12 @@ _RESTORING_MISTAKES = (
 
 def _check_restoring(restoring_output_padding):
     cases = _restoring_cases()
-    gots = _results(restoring_output_padding, cases, "restoring_output_padding")
+    gots = numbers_returned(restoring_output_padding, cases, "restoring_output_padding")
     for (description, (_, _, stride, _)), got in zip(cases, gots):
         if got != int(got) or not 0 <= got < stride:
             raise NotQuite(f"restoring_output_padding returned {got:g} for {description}; output_padding is a whole "
                            f"number from 0 to stride - 1, here {stride - 1}.")
-    _compare(restoring_output_padding, _output_padding_by_layers, cases, _RESTORING_MISTAKES,
+    number_function(restoring_output_padding, _output_padding_by_layers, cases, _RESTORING_MISTAKES,
              "restoring_output_padding", "trying each value on nn.ConvTranspose2d")
 
 
@@ -223,7 +222,7 @@ def _pca_cases():
 
 
 def _check_pca(pca_reconstruction_mse):
-    _compare(pca_reconstruction_mse, _reference_pca, _pca_cases(), _PCA_MISTAKES, "pca_reconstruction_mse",
+    number_function(pca_reconstruction_mse, _reference_pca, _pca_cases(), _PCA_MISTAKES, "pca_reconstruction_mse",
              "exact PCA", rel=1e-3)
 
 
