@@ -40,6 +40,11 @@ def test_editing_a_committed_number_fails_exact_mode(tmp_path):
                 output.text = re.sub(r"test accuracy (\d\.\d+)", "test accuracy 0.9999", output.text)
                 edited = True
     assert edited, "chapter 1 no longer prints its test accuracy; pick another number to edit"
+    # Cells tagged numerical-noise print other digits on another processor vendor (on an Intel Xeon, chapter 1's
+    # raw-feature losses start at 674, not 673), so only the edit may fail here: they still run, uncompared.
+    for cell in notebook.cells:
+        if "numerical-noise" in cell.metadata.get("tags", []):
+            cell.metadata["tags"].append("nbval-ignore-output")
     run = run_chapter(notebook, tmp_path, "exact")
     assert run.returncode == 1, run.stdout[-2000:]
     assert "Cell outputs differ" in run.stdout and "0.9999" in run.stdout
