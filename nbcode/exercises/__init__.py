@@ -357,19 +357,19 @@ def number_function(candidate, reference, cases, mistakes, name, reference_name,
     gots = numbers_returned(candidate, cases, name)
     wants = [reference(*copy.deepcopy(arguments)) for _, arguments in cases]
 
-    def same(got, want):
+    def agree(got, want):
         return got == want if rel == 0 else math.isclose(got, want, rel_tol=rel, abs_tol=1e-9)
 
-    if all(same(got, want) for got, want in zip(gots, wants)):
+    if all(agree(got, want) for got, want in zip(gots, wants)):
         return
     for mistake, message in mistakes:
         try:
             theirs = [mistake(*copy.deepcopy(arguments)) for _, arguments in cases]
         except Exception:  # a mistake that cannot even run on some case matches nothing
             continue
-        if all(same(got, wrong) for got, wrong in zip(gots, theirs)):
+        if all(agree(got, wrong) for got, wrong in zip(gots, theirs)):
             raise NotQuite(message)
     description, got, want = next((description, got, want) for (description, _), got, want
-                                  in zip(cases, gots, wants) if not same(got, want))
+                                  in zip(cases, gots, wants) if not agree(got, want))
     shown = (lambda x: f"{x:g}") if rel == 0 else (lambda x: f"{x:.6g}")
     raise NotQuite(f"{name} returned {shown(got)} for {description}, where {reference_name} gives {shown(want)}.")

@@ -206,7 +206,7 @@ _FIELD_MISTAKES = (
 
 def _check_receptive_field(receptive_field):
     number_function(receptive_field, _receptive_field_by_autograd, _receptive_field_cases(), _FIELD_MISTAKES,
-             "receptive_field", "the gradient (measured with autograd)")
+                    "receptive_field", "the gradient (measured with autograd)")
 
 
 # Exercise 5: global average pooling.

@@ -140,7 +140,7 @@ def _check_restoring(restoring_output_padding):
             raise NotQuite(f"restoring_output_padding returned {got:g} for {description}; output_padding is a whole "
                            f"number from 0 to stride - 1, here {stride - 1}.")
     number_function(restoring_output_padding, _output_padding_by_layers, cases, _RESTORING_MISTAKES,
-             "restoring_output_padding", "trying each value on nn.ConvTranspose2d")
+                    "restoring_output_padding", "trying each value on nn.ConvTranspose2d")
 
 
 # Exercise 5: the PCA baseline.
@@ -223,7 +223,7 @@ def _pca_cases():
 
 def _check_pca(pca_reconstruction_mse):
     number_function(pca_reconstruction_mse, _reference_pca, _pca_cases(), _PCA_MISTAKES, "pca_reconstruction_mse",
-             "exact PCA", rel=1e-3)
+                    "exact PCA", rel=1e-3)
 
 
 EXERCISES = [
