@@ -6,8 +6,10 @@ import re
 
 import nbformat
 import papermill
+import pyflakes.checker
 import pytest
 import yaml
+from IPython.core.inputtransformer2 import TransformerManager
 
 from nbcode.book import ROOT, book_config, chapter_paths, colab_url, expected_cells, glued_values
 from nbcode.variants import EXPECTED, PROFILES, VARIANTS
@@ -133,3 +135,47 @@ def test_glued_floats_carry_no_digits_beyond_their_noise(chapter):
                               if output.get("metadata", {}).get("scrapbook", {}).get("name") == name)
             assert _digits_shown(glued_text) <= 4, (
                 f"{path.name} glues {name} as {glued_text}: glue nbcode.significant(value, digits) instead")
+
+
+# What IPython gives every cell without an import (magics become get_ipython() calls).
+NOTEBOOK_BUILTINS = {"get_ipython", "display"}
+UNDEFINED = (pyflakes.messages.UndefinedName, pyflakes.messages.UndefinedLocal, pyflakes.messages.UndefinedExport)
+
+
+def names_used_before_definition(sources):
+    """``(cell number, name)`` for every name a code cell needs before any cell up to it defines it.
+
+    Static, so it covers every branch, including the GPU branches that no CPU
+    run enters. Cell ``k`` is checked as the end of the cells ``1..k`` run in
+    order (pyflakes checks a function's body at the end of that text, so a
+    function must find its free names defined by the end of the cell that
+    defines it, as a call in the next cell needs).
+    """
+    transform = TransformerManager().transform_cell
+    cells = [transform(source) for source in sources]
+    found = {}
+    for k in range(1, len(cells) + 1):
+        text = "\n".join(cells[:k])
+        starts = [sum(cell.count("\n") + 1 for cell in cells[:i]) + 1 for i in range(k)]
+        for message in pyflakes.checker.Checker(ast.parse(text), builtins=NOTEBOOK_BUILTINS).messages:
+            if isinstance(message, UNDEFINED):
+                cell = max(i for i, start in enumerate(starts) if start <= message.lineno) + 1
+                found.setdefault(message.message_args[0], cell)
+    return sorted((cell, name) for name, cell in found.items())
+
+
+def test_names_used_before_definition_finds_every_branch_and_late_functions():
+    sources = ["import torch\nif torch.cuda.is_available():\n    model = build()",
+               "def build():\n    return torch.nn.Linear(2, 2)",
+               "def helper():\n    return later",
+               "helper()",
+               "later = 1",
+               "%matplotlib inline\ndisplay(later)"]
+    assert names_used_before_definition(sources) == [(1, "build"), (3, "later")]
+
+
+def test_no_cell_uses_a_name_before_it_is_defined(chapter):
+    _, notebook = chapter
+    problems = names_used_before_definition([cell.source for cell in code_cells(notebook)])
+    assert not problems, "; ".join(f"code cell {cell} uses {name!r} before any earlier cell defines it"
+                                   for cell, name in problems)
