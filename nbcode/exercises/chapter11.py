@@ -123,6 +123,11 @@ def _check_gan_losses(gan_losses):
             if _close(loss_d, _bce(real, 1.0)) or _close(loss_d, _bce(fake, 0.0)):
                 raise NotQuite(f"loss_d for {description} has only one of its two terms: the discriminator is scored "
                                "on the real images and on the fakes.")
+            if _close(loss_d, want_d / 2):
+                raise NotQuite(f"loss_d for {description} is the mean over the real and fake images together, half "
+                               "the sum of the two batch means. That is a convention, not an error (with Adam, which "
+                               "divides by the gradients' scale, it changes the updates very little), but the "
+                               "chapter's loop, and this exercise, add the two means.")
             tensor(loss_d, want_d, name=f"loss_d for {description}")
         if not _close(loss_g, want_g):
             if _close(loss_g, -_bce(fake, 0.0)):
@@ -398,7 +403,13 @@ def gan_losses(real_logits, fake_logits):
                 "    loss_d = (F.binary_cross_entropy_with_logits(real_logits, torch.zeros_like(real_logits))\n"
                 "              + F.binary_cross_entropy_with_logits(fake_logits, torch.ones_like(fake_logits)))\n"
                 "    return loss_d, F.binary_cross_entropy_with_logits(fake_logits, torch.ones_like(fake_logits))",
-                "labels the real images 0")),
+                "labels the real images 0"),
+               ("def gan_losses(real_logits, fake_logits):\n"
+                "    logits = torch.cat([real_logits, fake_logits])\n"
+                "    targets = torch.cat([torch.ones_like(real_logits), torch.zeros_like(fake_logits)])\n"
+                "    loss_d = F.binary_cross_entropy_with_logits(logits, targets)\n"
+                "    return loss_d, F.binary_cross_entropy_with_logits(fake_logits, torch.ones_like(fake_logits))",
+                "is a convention, not an error")),
         correct_message="Both losses come from the logits, so they keep their gradient at any logit.",
     ),
     Exercise(
