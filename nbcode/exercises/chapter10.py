@@ -162,7 +162,28 @@ def _parameter_mistakes(vocabulary, size, layers, context):
     )
 
 
+def _builds_modules(candidate, arguments):
+    """Whether calling ``candidate`` registers a parameter in any module, on any device, the meta device included."""
+    from torch.nn.modules.module import register_module_parameter_registration_hook
+
+    registered = []
+    handle = register_module_parameter_registration_hook(lambda module, name, parameter: registered.append(name))
+    try:
+        with torch.random.fork_rng(devices=[]):  # a model built here must not move the reader's random numbers
+            candidate(*arguments)
+    except Exception:  # noqa: BLE001 - the full check reports the reader's error in its own words
+        pass
+    finally:
+        handle.remove()
+    return bool(registered)
+
+
 def _check_parameter_count(char_model_parameters):
+    if callable(char_model_parameters) and _builds_modules(char_model_parameters, (65, 128, 3, 64, 4)):
+        raise NotQuite("char_model_parameters builds the model (or some of its layers) and counts what it holds. On "
+                       "the meta device or any other, that is count_parameters again: it gives the number without "
+                       "saying where it comes from. The exercise asks for the count from the shapes of the layers: "
+                       "write it out as a sum, layer by layer, without building any module.")
     if callable(char_model_parameters):
         shape = (65, 128, 3, 64)  # the chapter's model
         got = [attempt(char_model_parameters, shape + (heads,)) for heads in (1, 4, 8)]
@@ -320,7 +341,13 @@ def char_model_parameters(vocabulary, size, layers, context, heads):
                 "    d = size\n"
                 "    block = 4 * d * d + 8 * d * d\n"
                 "    return (vocabulary + context) * d + layers * block + d * vocabulary",
-                "Only the weight matrices")),
+                "Only the weight matrices"),
+               ("def char_model_parameters(vocabulary, size, layers, context, heads):\n"
+                "    from nbcode.models import CharTransformer\n"
+                "    with torch.device(\"meta\"):\n"
+                "        model = CharTransformer(vocabulary, size, layers, context, heads=heads)\n"
+                "    return sum(parameter.numel() for parameter in model.parameters())",
+                "meta device")),
         correct_message="Check it on the chapter's model: char_model_parameters(len(characters), charlm_size, "
                         "charlm_layers, charlm_context, 4) against count_parameters(charlm).",
     ),
