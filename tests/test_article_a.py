@@ -1,5 +1,6 @@
 """Article A's reproductions: the network it builds and the logic of its loop."""
 
+import pytest
 import torch
 from torch.utils.data import DataLoader, TensorDataset
 
@@ -45,19 +46,33 @@ def test_loop_prints_the_other_phases_numbers_before_its_own():
     assert lines[-1].endswith(f"at epoch {best['epoch']}") and best["epoch"] in (0, 1)
 
 
-def test_loop_counts_f1_with_class_1_positive_and_keeps_the_last_tied_epoch():
-    # A model that always predicts class 1: TP = the positives, FP = the negatives, FN = 0.
+def test_loop_counts_f1_with_class_1_positive_and_restores_the_last_tied_epoch():
+    # Only the biases learn, so the model predicts one class for every input: class 1, by a margin of 15 at first.
+    # Trained on labels that are all 0, each of Adam's steps at rate 1 moves each bias by about 1 towards class 0:
+    # three steps an epoch leave margins of 9, 3 and -3. So epochs 1 and 2 (0 and 1 as the loop counts) tie on F1
+    # with different weights, and epoch 3, which predicts class 0 everywhere, is worse than both.
     model = torch.nn.Linear(3, 2)
     with torch.no_grad():
         model.weight.zero_()
-        model.bias.copy_(torch.tensor([-5.0, 5.0]))
+        model.bias.copy_(torch.tensor([-7.5, 7.5]))
+    model.weight.requires_grad_(False)
     loaders = small_loaders()
-    curves, best = article_a.training_loop(model, loaders, num_epochs=3, learning_rate=0.0, log=lambda line: None)
-    positives = int(loaders["val"].dataset.tensors[1].sum())
-    negatives = len(loaders["val"].dataset) - positives
-    expected = 2 * positives / (2 * positives + negatives)
-    assert curves["val_f1"] == [torch.tensor(expected, dtype=torch.float64).item()] * 3
-    assert best["epoch"] == 2  # ">=": every epoch ties, the last one wins
+    train_inputs = loaders["train"].dataset.tensors[0]
+    loaders["train"] = DataLoader(TensorDataset(train_inputs, torch.zeros(len(train_inputs), dtype=torch.long)),
+                                  batch_size=10)
+    curves, best = article_a.training_loop(model, loaders, num_epochs=3, learning_rate=1.0, log=lambda line: None)
+    # Predicting class 1 everywhere: TP = the positives, FP = the negatives, FN = 0.
+    val_inputs, val_labels = loaders["val"].dataset.tensors
+    positives = int(val_labels.sum())
+    negatives = len(val_labels) - positives
+    tied = torch.tensor(2 * positives / (2 * positives + negatives), dtype=torch.float64).item()
+    assert curves["val_f1"] == [tied, tied, 0.0]
+    assert best["epoch"] == 1  # ">=": of the tied epochs, the last one wins
+    # The model ends with that epoch's weights, told apart from the others' by their validation loss.
+    with torch.no_grad():
+        loss = torch.nn.functional.cross_entropy(model(val_inputs), val_labels).item()
+    assert loss == pytest.approx(curves["val_loss"][1])
+    assert loss != pytest.approx(curves["val_loss"][0]) and loss != pytest.approx(curves["val_loss"][2])
 
 
 def test_f1_counting_of_the_article_on_three_classes():

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 import torch
+from torch.utils.data import TensorDataset
 
 from nbcode import data
 
@@ -66,9 +67,20 @@ def test_breast_cancer_unstandardised_keeps_the_split_and_the_raw_features():
     assert torch.allclose(rebuilt, standardised.train.tensors[0], atol=1e-5)
 
 
+def tensor_devices(splits):
+    """The device type of every tensor of every split, inputs and targets, in order."""
+    return [tensor.device.type for split in (splits.train, splits.val, splits.test)
+            for tensor in (split.tensors if isinstance(split, TensorDataset) else split) if torch.is_tensor(tensor)]
+
+
 def test_to_device_moves_every_tensor():
-    splits = data.load_breast_cancer(device="meta")
-    assert splits.test.tensors[0].device.type == "meta"
+    tables = data.load_breast_cancer(device="meta")
+    assert tensor_devices(tables) == ["meta"] * 3 * 2 and len(tables.feature_names) == 30
+    # Sentence polarity's splits are (texts, labels): only the labels are tensors. Tiny Shakespeare's are strings.
+    snippets = (["a fine film", "a dull one"], torch.tensor([1, 0]))
+    texts = data.Splits(snippets, snippets, snippets, classes=["negative", "positive"]).to("meta")
+    assert tensor_devices(texts) == ["meta"] * 3 and texts.test[0] == snippets[0] and snippets[1].device.type == "cpu"
+    assert data.Splits("First", "Second", "Third").to("meta") == data.Splits("First", "Second", "Third")
 
 
 def test_sentence_polarity_and_tiny_shakespeare():

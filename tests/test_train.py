@@ -13,15 +13,15 @@ from nbcode.train import (History, autocast_dtype, count_parameters, evaluate, f
                           predict)
 
 
-def blobs(n=400, seed=0):
-    """Two Gaussian blobs in the plane, labelled 0 and 1."""
+def blobs(n=400, seed=0, spread=2.5):
+    """Two Gaussian blobs in the plane, labelled 0 and 1, centred at (-spread, -spread) and (spread, spread)."""
     generator = torch.Generator().manual_seed(seed)
     labels = torch.randint(0, 2, (n,), generator=generator)
-    points = torch.randn(n, 2, generator=generator) + 2.5 * (2 * labels[:, None] - 1)
+    points = torch.randn(n, 2, generator=generator) + spread * (2 * labels[:, None] - 1)
     return TensorDataset(points, labels)
 
 
-def test_fit_learns_records_history_and_restores_the_best_epoch(capsys):
+def test_fit_learns_records_history_and_shows_one_line_per_epoch(capsys):
     nbcode.setup(0)
     model = nn.Linear(2, 2)
     history = fit(model, nn.CrossEntropyLoss(), torch.optim.SGD(model.parameters(), lr=0.5),
@@ -30,11 +30,8 @@ def test_fit_learns_records_history_and_restores_the_best_epoch(capsys):
     assert [record["epoch"] for record in history.epochs] == [1, 2, 3, 4]
     assert set(history.epochs[0]) == {"epoch", "train_loss", "train_acc", "val_loss", "val_acc"}
     assert history["val_acc"][-1] > 0.95
-    best = max(range(4), key=lambda i: (history["val_acc"][i], -i))
-    assert history.best_epoch == best + 1
-    assert evaluate(model, blobs(seed=1), metrics={"acc": metrics.accuracy})["acc"] == history["val_acc"][best]
     out = capsys.readouterr().out
-    assert "restored the weights of epoch" in out
+    assert f"restored the weights of epoch {history.best_epoch} (best val_acc)" in out
     # What a screen (or a saved notebook) keeps of each progress bar: one line of numbers.
     shown = [re.sub(r"^.*\r(?=[^\n])", "", line) for line in out.split("\n")]
     assert re.fullmatch(r"epoch 1/4  train_loss \d\.\d{4}  train_acc \d\.\d{4}  val_loss \d\.\d{4}  val_acc \d\.\d{4}\s*",
@@ -42,15 +39,49 @@ def test_fit_learns_records_history_and_restores_the_best_epoch(capsys):
     assert not any("it/s" in line or "s/it" in line for line in shown)
 
 
-def test_weights_of_a_worse_last_epoch_are_replaced():
+def overlapping_blobs(seed):
+    """Blobs that overlap, so that no line separates them and each epoch's accuracy and loss differ."""
+    return blobs(seed=seed, spread=0.75)
+
+
+def train_with_a_peak(monitor):
+    """A linear model after four epochs whose validation accuracy peaks at epoch 2 and loss at epoch 3.
+
+    The learning rate is set per epoch: epoch 1 barely moves, epoch 2 takes a
+    large step and epoch 3 a smaller one that lowers the loss but not the
+    accuracy, and epoch 4's negative rate climbs the loss, so both get worse.
+    Epoch 1 has the lowest accuracy, epoch 4 the highest loss.
+    """
     nbcode.setup(0)
     model = nn.Linear(2, 2)
-    optimizer = torch.optim.SGD(model.parameters(), lr=0.5)
-    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: 1.0 if step < 13 else -1.0)
-    history = fit(model, nn.CrossEntropyLoss(), optimizer, blobs(), blobs(seed=1), epochs=3,
-                  batch_size=32, scheduler=scheduler, progress=False)  # 13 steps per epoch; then gradient ascent
-    assert history.best_epoch == 1 and history["val_loss"][1] > history["val_loss"][0]
-    assert evaluate(model, blobs(seed=1), nn.CrossEntropyLoss())["loss"] == pytest.approx(history["val_loss"][0])
+    optimizer = torch.optim.SGD(model.parameters(), lr=1.0)
+    rates = [0.025, 8.0, 2.0, -0.5]
+    # 13 batches per epoch; the scheduler's step after the last batch sets a rate that is never used.
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: rates[min(step, 51) // 13])
+    history = fit(model, nn.CrossEntropyLoss(), optimizer, overlapping_blobs(0), overlapping_blobs(1), epochs=4,
+                  batch_size=32, scheduler=scheduler, metrics={"acc": metrics.accuracy}, monitor=monitor,
+                  progress=False)
+    return model, history
+
+
+def test_fit_restores_the_best_epoch_by_a_metric():
+    # Higher is better for a metric: epoch 2, neither the first nor the last, and not the loss's best.
+    model, history = train_with_a_peak("acc")
+    accuracies = history["val_acc"]
+    assert history.best_epoch == 2
+    assert all(accuracies[1] > accuracy for accuracy in accuracies[:1] + accuracies[2:])
+    restored = evaluate(model, overlapping_blobs(1), metrics={"acc": metrics.accuracy})["acc"]
+    assert restored == accuracies[1] and restored != accuracies[-1]
+
+
+def test_fit_restores_the_best_epoch_by_the_loss():
+    # Lower is better for the loss: epoch 3, neither the first nor the last, and not the accuracy's best.
+    model, history = train_with_a_peak("loss")
+    losses = history["val_loss"]
+    assert history.best_epoch == 3
+    assert all(losses[2] < loss for loss in losses[:2] + losses[3:])
+    restored = evaluate(model, overlapping_blobs(1), nn.CrossEntropyLoss())["loss"]
+    assert restored == pytest.approx(losses[2]) and restored != pytest.approx(losses[-1])
 
 
 def test_restore_best_false_keeps_the_last_weights_and_hands_over_the_best():
@@ -142,14 +173,17 @@ def test_one_cycle_sgd_peaks_at_max_lr_and_lasts_exactly_the_training_run():
 
 
 def tiny_cnn():
-    return nn.Sequential(nn.Conv2d(1, 4, 3, padding=1), nn.ReLU(), nn.Flatten(), nn.Linear(4 * 8 * 8, 2))
+    return nn.Sequential(nn.Conv2d(3, 4, 3, padding=1), nn.ReLU(), nn.Flatten(), nn.Linear(4 * 8 * 8, 2))
 
 
 def images(n=256, seed=0):
-    """8x8 images whose class is whether the left or the right half is brighter."""
+    """8x8 colour images whose class is whether the left or the right half is brighter.
+
+    Three channels, because with one the usual and the channels-last layouts are the same.
+    """
     generator = torch.Generator().manual_seed(seed)
     labels = torch.randint(0, 2, (n,), generator=generator)
-    pictures = torch.rand(n, 1, 8, 8, generator=generator)
+    pictures = torch.rand(n, 3, 8, 8, generator=generator)
     pictures[labels == 1, :, :, :4] += 1
     pictures[labels == 0, :, :, 4:] += 1
     return TensorDataset(pictures, labels)
@@ -177,15 +211,18 @@ def test_fast_path_trains_in_bfloat16_with_channels_last_and_float32_weights():
     model = tiny_cnn()
     seen = []
     model[0].register_forward_hook(lambda module, inputs, output: seen.append(
-        (inputs[0].is_contiguous(memory_format=torch.channels_last), output.dtype)))
+        (inputs[0].is_contiguous(memory_format=torch.channels_last),
+         module.weight.is_contiguous(memory_format=torch.channels_last), output.dtype)))
     history = fit(model, nn.CrossEntropyLoss(), torch.optim.SGD(model.parameters(), lr=0.1), images(),
                   images(seed=1), epochs=3, batch_size=32, metrics={"acc": metrics.accuracy}, monitor="acc",
                   progress=False, fast=True)
-    assert all(seen) and seen[0] == (True, torch.bfloat16)
-    assert model[0].weight.dtype == torch.float32 and model[0].weight.is_contiguous(memory_format=torch.channels_last)
+    # Every forward pass, training and validation, of every epoch: 3 epochs of 256 / 32 = 8 training batches
+    # and one validation batch (fit validates in batches of at least 1024).
+    assert seen == [(True, True, torch.bfloat16)] * 3 * (8 + 1)
+    assert model[0].weight.dtype == torch.float32
     assert history["val_acc"][-1] > 0.9
     outputs, _ = predict(model, images(seed=1), fast=True)
-    assert outputs.dtype == torch.float32
+    assert seen[-1] == (True, True, torch.bfloat16) and outputs.dtype == torch.float32
     with pytest.raises(ValueError, match="fast="):
         fit(model, nn.CrossEntropyLoss(), torch.optim.SGD(model.parameters(), lr=0.1), images(), epochs=1,
             fast="yes")
