@@ -1,16 +1,25 @@
 """The self-checking exercises: every check with its solution, its placeholder and its wrong answers.
 
+And with near misses, the solution nudged just outside the tolerance its check
+declares, which must be "not quite": the typical wrong answers are far from the
+right ones, and would still be told so if a tolerance were loosened tenfold.
+
 And the chapters: each has at least three checked exercises, shows each one's
 placeholder cell with its committed "not attempted yet" output, and prints the
 same solution code in its collapsed solution block as ``ex[N].solution()`` gives.
 """
 
+import copy
+import functools
 import importlib
+import inspect
 import json
+import numbers
 import re
 
 import pytest
 import torch
+from torch import nn
 
 from nbcode import exercises
 from nbcode.book import chapter_paths
@@ -61,6 +70,130 @@ def test_typical_mistakes_are_named(module, exercise):
         verdict = exercise.check(*_answers(module, exercise, code))
         assert verdict.status == NOT_QUITE, (code, verdict)
         assert fragment in verdict.message, (code, verdict)
+
+
+# The relative tolerance with which each exercise's check compares floating values, as its chapter module declares
+# it (or the framework's default that it relies on); None where every answer is whole numbers, shapes or booleans,
+# compared exactly. Written out here, not read from the checks, so that a loosened tolerance fails the near misses.
+TOLERANCES = {
+    "1.1": 1e-3, "1.4": None, "1.5": 1e-4,
+    "2.1": None, "2.3": 1e-4, "2.4": 1e-4, "2.5": None,
+    "3.1": 1e-4, "3.3": 1e-5, "3.5": 2e-3,
+    "4.1": 1e-6, "4.5": 1e-6, "4.6": 1e-3,
+    "5.1": 1e-4, "5.2": 1e-4, "5.3": 1e-4,
+    "6.1": None, "6.3": None, "6.4": 1e-4,
+    "7.1": None, "7.2": None, "7.3": None, "7.4": None, "7.5": 1e-4,
+    "8.3": None, "8.4": None, "8.5": 1e-3,
+    "9.5": 1e-4, "9.6": 1e-4, "9.7": 1e-4, "9.8": 3e-3,
+    "10.4": 1e-4, "10.6": None, "10.7": 1e-4, "10.8": None,
+    "11.4": 1e-5, "11.5": 1e-4, "11.6": 1e-5, "11.7": 1e-5,
+    "12.1": 5e-2, "12.3": 1e-6, "12.4": 1e-3, "12.5": None,
+}
+# How far a near miss is from the right value, in tolerances: outside the tolerance and inside it loosened tenfold.
+# Below the right value: the mistakes that a check names close to it lie above it (chapter 9's bias for 50 steps,
+# 0.7% above, chapter 5's rate from the Hessian's diagonal, 0.04% above for inputs of mean 50).
+NEAR_MISS = 2
+# An update rule runs for several steps, each from the state that the last one returned, so a nudge in every step
+# grows over the steps, to ten times its size and more by the last one: its nudge per step is smaller.
+NEAR_MISS_PER_STEP = {"5.2": 0.4, "5.3": 0.4}
+
+
+class _Nudge:
+    """Answers nudged just outside a tolerance, counting the values changed: a near miss that changes none proves
+    nothing (a boolean mask has no near value, a network on the meta device no values at all)."""
+
+    def __init__(self, label, tolerance):
+        self.label, self.tolerance, self.changed = label, tolerance, 0
+
+    def _counted(self, value):
+        self.changed += 1
+        return value
+
+    def _factor(self):
+        assert self.tolerance is not None, f"{self.label} has floating values: declare its tolerance in TOLERANCES"
+        return 1 - NEAR_MISS_PER_STEP.get(self.label, NEAR_MISS) * self.tolerance
+
+    def values(self, answer):
+        """Floating values times 1 - NEAR_MISS tolerances, whole numbers plus one: in an answer, in a network's output,
+        in a function's results (or, where it returns None, in what it changed in place, its first argument)."""
+        if isinstance(answer, bool) or answer is None:
+            return answer
+        if isinstance(answer, numbers.Integral):
+            return self._counted(answer + 1)
+        if isinstance(answer, numbers.Real):
+            return self._counted(answer * self._factor())
+        if torch.is_tensor(answer):
+            if answer.dtype == torch.bool or answer.is_meta:
+                return answer
+            return self._counted(answer * self._factor() if answer.is_floating_point() else answer + 1)
+        if isinstance(answer, nn.Module):
+            if any(tensor.is_meta for tensor in answer.state_dict().values()):
+                return answer
+            nudged = copy.deepcopy(answer)  # its weights stay right: a check may copy them into its reference
+            nudged.register_forward_hook(lambda module, inputs, output: self.values(output))
+            return nudged
+        if isinstance(answer, (tuple, list)):
+            return type(answer)(self.values(value) for value in answer)
+        if isinstance(answer, dict):
+            return {key: self.values(value) for key, value in answer.items()}
+        if inspect.isfunction(answer):
+            return self._function(answer, self.values, in_place=True)
+        return answer
+
+    def shape(self, function):
+        """``function`` with one more dimension, of size 1, on the tensors it returns: its values, in a shape that only
+        the shape check rejects (they would broadcast against the right ones)."""
+        return self._function(function, self._reshaped, in_place=False)
+
+    def _reshaped(self, result):
+        if torch.is_tensor(result):
+            return self._counted(result.unsqueeze(0))
+        if isinstance(result, (tuple, list)):
+            return type(result)(self._reshaped(value) for value in result)
+        if isinstance(result, dict):
+            return {key: self._reshaped(value) for key, value in result.items()}
+        return result
+
+    def _function(self, function, nudge, in_place):
+        @functools.wraps(function)
+        def nudged(*arguments):
+            result = function(*arguments)
+            if result is None and in_place:
+                changed = arguments[0].state_dict().values() if isinstance(arguments[0], nn.Module) else arguments[:1]
+                with torch.no_grad():
+                    for tensor in changed:
+                        tensor.copy_(nudge(tensor))
+            return nudge(result)
+
+        return nudged
+
+
+def _label(exercise):
+    return f"{exercise.chapter}.{exercise.number}"
+
+
+def test_every_exercise_declares_its_tolerance():
+    assert set(TOLERANCES) == {_label(parameter.values[1]) for parameter in _all_exercises()}
+
+
+@pytest.mark.parametrize("module, exercise", _all_exercises())
+def test_near_misses_are_not_quite(module, exercise):
+    label = _label(exercise)
+    solution = _answers(module, exercise, exercise.solution_code)
+    tried = 0
+    for index, name in enumerate(exercise.names):
+        for kind in ("values", "shape") if inspect.isfunction(solution[index]) else ("values",):
+            nudge = _Nudge(label, TOLERANCES[label])
+            answers = list(solution)
+            answers[index] = getattr(nudge, kind)(solution[index])
+            if answers[index] is solution[index]:  # nothing in it to nudge
+                continue
+            torch.manual_seed(0)
+            verdict = exercise.check(*answers)
+            if nudge.changed:
+                tried += 1
+                assert verdict.status == NOT_QUITE, (f"{name} nudged in its {kind}", verdict)
+    assert tried, f"{label}: no answer has a value or a shape to nudge"
 
 
 @pytest.mark.parametrize("module, exercise", _all_exercises())
