@@ -251,3 +251,18 @@ def test_building_blocks_name_the_mistake():
     exercises.number(0.3775, 0.37754, rel=1e-3)  # within tolerance counts
     with pytest.raises(exercises.NotQuite, match="returned None .* `return` missing"):
         exercises.function(lambda x: None, lambda x: x, [("x = 1", (torch.ones(1),))])
+
+
+def test_a_gradient_wrong_only_for_a_batch_that_lacks_a_class_is_not_quite():
+    # The check's typical mistake of too few one-hot columns cannot be computed for such a batch; it must be
+    # skipped there, not raise at the reader.
+    chapter04 = importlib.import_module("nbcode.exercises.chapter04")
+
+    def gradients2(p, X, labels):
+        right = chapter04._reference_gradients2(p, X, labels)
+        # (a batch of one broadcasts against the short one-hot rows and raises nothing)
+        lacks_the_last_class = len(labels) > 1 and int(labels.max()) + 1 < p["W2"].shape[0]
+        return {key: value * 1.01 for key, value in right.items()} if lacks_the_last_class else right
+
+    verdict = exercises.for_chapter(4)[1].check(gradients2)
+    assert verdict.status == NOT_QUITE and "differs from the right values" in verdict.message, verdict

@@ -101,7 +101,10 @@ def _check_gradients2(gradients2):
             if same(got[key], want[key], rtol=1e-6, atol=1e-9):
                 continue
             for switches, message in _GRADIENT_MISTAKES:
-                mistaken = _mistaken_gradients2(p, X, labels, **switches)[key]
+                try:
+                    mistaken = _mistaken_gradients2(p, X, labels, **switches)[key]
+                except RuntimeError:  # too few one-hot columns cannot even be subtracted when a batch lacks classes
+                    continue
                 if same(got[key], mistaken, rtol=1e-6, atol=1e-9) and not same(mistaken, want[key], 1e-6, 1e-9):
                     raise NotQuite(f"The gradient of {key} {message} (for {description}).")
             tensor(got[key], want[key], name=f"The gradient of {key} for {description}", rtol=1e-6, atol=1e-9)
