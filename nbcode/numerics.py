@@ -55,6 +55,7 @@ PINNED = {
 # machines set their own core type because older OpenBLAS builds misbehave there.
 PINNED_DEFAULTS = {"OPENBLAS_CORETYPE": "Haswell"}
 NOISE_TAG = "numerical-noise"
+CPUINFO = Path("/proc/cpuinfo")  # where Linux describes the processor (tests read other machines' text)
 MODES = ("exact", "tolerant")
 
 
@@ -105,7 +106,7 @@ def _installed(package):
 def _cpuinfo(field):
     """The first value of ``field`` in /proc/cpuinfo, or "" where there is none (not Linux)."""
     try:
-        match = re.search(rf"^{field}\s*:(.*)$", Path("/proc/cpuinfo").read_text(), re.MULTILINE)
+        match = re.search(rf"^{field}\s*:(.*)$", CPUINFO.read_text(), re.MULTILINE)
     except OSError:
         return ""
     return match.group(1).strip() if match else ""
