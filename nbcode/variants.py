@@ -168,6 +168,30 @@ EXPECTED = {
         "training_test_f1": _ranges((0.85, 1.0), (0.92, 1.0)),
         # Article A's F1 counting on the chapter's fixed three-class example: exactly 2 TP, 4 FP, 0 FN.
         "training_articleA_f1_example": _ranges((0.5, 0.5), (0.5, 0.5)),
+        # Deterministic: Adam's uncorrected / corrected step for a steady gradient, (1 - 0.9^t) / sqrt(1 - 0.999^t),
+        # at t = 1, 10, 1000 and its peak (t = 12); the breast-cancer training split's standardised features
+        # (largest correlation, condition numbers of the logistic loss's Hessian at w = 0, whitening's stretch).
+        "training_adam_uncorrected_1": _ranges((3.15, 3.17), (3.15, 3.17)),
+        "training_adam_uncorrected_10": _ranges((6.52, 6.54), (6.52, 6.54)),
+        "training_adam_uncorrected_1000": _ranges((1.25, 1.27), (1.25, 1.27)),
+        "training_adam_uncorrected_peak": _ranges((6.56, 6.58), (6.56, 6.58)),
+        "training_adam_uncorrected_peak_step": _ranges((12, 12), (12, 12)),
+        "training_max_correlation": _ranges((0.997, 0.999), (0.997, 0.999)),
+        "training_condition_raw": _ranges((3e12, 5e12), (3e12, 5e12)),
+        "training_condition_standardised": _ranges((1.0e5, 1.2e5), (1.0e5, 1.2e5)),
+        "training_condition_whitened": _ranges((0.99, 1.01), (0.99, 1.01)),
+        "training_condition_whitened_val": _ranges((100, 140), (100, 140)),
+        "training_whitening_stretch": _ranges((85, 100), (85, 100)),
+        # Article A's decay, seeds 0, 1, 2 (cpu; smoke seed 0): the 1% of parameters with the largest own decay
+        # steps get 0.85, 0.85, 0.77 of them (smoke 0.73), all 62 with a zero gradient at the first step; the own
+        # steps are 0.10, 0.092, 0.037 of the change in norm (smoke 0.2); the median fraction of eta that the
+        # decay alone moves a zero-gradient weight, 0.36, 0.40, 0.40 (smoke 0.37). Exercise 4 (seeds 0-4 whatever
+        # the chapter's seed): held-out mistakes 4 by loss, 3 by F1 (smoke 2 and 14).
+        "training_decay_top_share": _ranges((0.3, 1.0), (0.5, 1.0)),
+        "training_decay_top_zero_at_start": _ranges((31, 62), (31, 62)),
+        "training_decay_own_ratio": _ranges((0.0, 1.0), (0.0, 0.5)),
+        "training_decay_eps_median": _ranges((0.1, 0.9), (0.1, 0.9)),
+        "training_ex4_mistake_difference": _ranges((0, 280), (0, 2)),
     },
     # 12 seeds, malignant F1: tabular 0.9286-0.9639 (40 epochs), 0.8108-0.95 (3). Article B's loop, 6 seeds:
     # 0.9713-0.9751 (5 epochs), 3 seeds 0.9437-0.9458 (1). Fast MNIST, 8 seeds: 0.9791-0.9817

@@ -239,8 +239,9 @@ def _check_adamw(adamw_step):
                    "acts on the weights themselves."),
             (plain, "your steps are those of Adam without any weight decay: the weights are never shrunk."),
             (_adam_by_hand(theta0, gradients, lr, weight_decay, corrected=False),
-             "your steps skip the bias correction: m and v start at zero, so early on they are too small "
-             "until divided by 1 - beta**t."),
+             "your steps skip the bias correction. m and v start at zero, and early on both fall short, v "
+             "(by 1 - beta2**t, 0.001 at step 1) far more than m (by 1 - beta1**t, 0.1), so the uncorrected steps "
+             "are too large, about 3 times at step 1; divide m by 1 - beta1**t and v by 1 - beta2**t."),
             (_adam_by_hand(theta0, gradients, lr, weight_decay, decay="after"),
              "your decay shrinks the weights after the Adam step; AdamW shrinks them as they were before it."),
             (_adam_by_hand(theta0, gradients, lr, weight_decay, decay="unscaled"),
