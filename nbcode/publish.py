@@ -179,8 +179,12 @@ def chapter_pages(pdf, titles):
     return found
 
 
-def build_pdf(root=ROOT, out=None):
+def build_pdf(root=ROOT, out=None, path_output=None):
     """Build the book as one HTML page and print it to a PDF with Chromium; return the PDF's path.
+
+    The single page is built in ``path_output``'s ``_build/`` (jupyter-book's
+    ``--path-output``; the book's own by default), and the PDF goes to
+    ``out``, by default beside the HTML book there.
 
     The contents' page numbers are known only once the book is printed, so
     the whole book is printed once, with empty slots for them; the pages it
@@ -198,15 +202,16 @@ def build_pdf(root=ROOT, out=None):
     if chromium is None:
         raise OSError("the PDF is printed by Chromium, which is not installed: `apt-get install chromium`")
     root = Path(root)
+    build_folder = Path(path_output or root) / "_build"
     jupyter_book = Path(sys.executable).with_name("jupyter-book")
-    build = subprocess.run([str(jupyter_book), "build", str(root), "--builder", "singlehtml", "-W", "--keep-going"],
-                           capture_output=True, text=True)
+    build = subprocess.run([str(jupyter_book), "build", str(root), "--builder", "singlehtml", "-W", "--keep-going",
+                            "--path-output", str(build_folder.parent)], capture_output=True, text=True)
     if build.returncode != 0:
         raise RuntimeError(f"the single-page book did not build cleanly:\n{build.stdout[-3000:]}{build.stderr[-3000:]}")
-    out = Path(out) if out else root / "_build" / "html" / PDF_NAME
+    out = Path(out) if out else build_folder / "html" / PDF_NAME
     out.parent.mkdir(parents=True, exist_ok=True)
     numbers = out.with_name(out.stem + "-contents-numbers.pdf")
-    with serve_folder(root / "_build" / "singlehtml") as base, sync_playwright() as playwright:
+    with serve_folder(build_folder / "singlehtml") as base, sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium, args=["--no-sandbox", "--disable-gpu"])
         page = browser.new_page()
         page.goto(f"{base}/intro.html", wait_until="networkidle")
@@ -229,12 +234,13 @@ def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m nbcode.publish", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("pdf", help=f"print the whole book to _build/html/{PDF_NAME}")
+    pdf = commands.add_parser("pdf", help=f"print the whole book to _build/html/{PDF_NAME}")
+    pdf.add_argument("--path-output", type=Path, help="build in this folder's _build/ instead of the book's")
     commands.add_parser("zip", help=f"write all chapter notebooks to _build/html/{ZIP_NAME}")
     commands.add_parser("stamps", help="print every chapter's stamp")
     args = parser.parse_args(argv)
     if args.command == "pdf":
-        print(f"wrote {build_pdf()}")
+        print(f"wrote {build_pdf(path_output=args.path_output)}")
     elif args.command == "zip":
         print(f"wrote {write_notebook_zip(ROOT / '_build' / 'html')}")
     else:

@@ -18,6 +18,7 @@ machine) to the output folder.
 """
 
 import argparse
+import ast
 import json
 import os
 import platform
@@ -454,8 +455,23 @@ def check_values(chapter, profile, values):
     return problems
 
 
+def _parameters_used(notebook):
+    """``{name: value}`` of every parameter an executed notebook ran with.
+
+    Its parameters cell's defaults, overridden by the cell papermill injected
+    after it: read from what the kernel ran, not from what papermill was handed.
+    """
+    used = {}
+    for cell in notebook.cells:
+        if {"parameters", "injected-parameters"} & set(cell.metadata.get("tags", [])):
+            for statement in ast.parse(cell.source).body:
+                if isinstance(statement, ast.Assign):
+                    used.update({target.id: ast.literal_eval(statement.value) for target in statement.targets})
+    return used
+
+
 def run_variant(chapter, path, parameters, out_dir):
-    """Execute one chapter with ``parameters``; return its seconds and glued values."""
+    """Execute one chapter with ``parameters``; return its seconds, glued values and the parameters it ran with."""
     import nbformat
     import papermill
 
@@ -464,8 +480,8 @@ def run_variant(chapter, path, parameters, out_dir):
     papermill.execute_notebook(str(path), str(output), parameters=parameters, cwd=str(path.parent),
                                kernel_name="python3", progress_bar=False)
     seconds = time.perf_counter() - start
-    values = glued_values(nbformat.read(output, as_version=4))
-    return {"seconds": round(seconds, 1), "values": values, "parameters": parameters}
+    executed = nbformat.read(output, as_version=4)
+    return {"seconds": round(seconds, 1), "values": glued_values(executed), "parameters": _parameters_used(executed)}
 
 
 def _machine():

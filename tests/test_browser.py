@@ -5,9 +5,13 @@ request for anything else is refused, so a page that needs the internet for
 its math, fonts, scripts or images fails here. Each page must load without
 console errors; each chapter must typeset its math, load every figure, point
 its Colab badge and launch button at its own notebook, offer the notebook for
-download, and link only to places that exist. A screenshot of each chapter
-goes to ``_build/screenshots/``. The browser is Debian's ``chromium``, driven
-by Playwright; ``.ci/run`` installs it, and without it these tests skip.
+download, and link only to places that exist. The book is built in a
+temporary folder's ``_build/``, not the checkout's, with a screenshot of each
+chapter in its ``screenshots/``: pytest keeps its last three runs' temporary
+folders, the latest as ``/tmp/pytest-of-$USER/pytest-current/book0/`` (with
+``-n``, ``.../pytest-current/popen-gw*/book0/``). The browser is Debian's
+``chromium``, driven by Playwright; ``.ci/run`` installs it, and without it
+these tests skip.
 """
 
 import functools
@@ -25,14 +29,20 @@ from pathlib import Path
 
 import nbformat
 import pytest
+import yaml
+from markdown_it.renderer import RendererHTML
+from myst_parser.config.main import MdParserConfig
+from myst_parser.parsers.mdit import create_md_parser
 
 from nbcode.book import ROOT, chapter_paths, colab_url
 from nbcode.publish import PDF_NAME, ZIP_NAME, chapter_pages, stamp
 from nbcode.serve import serve_folder
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-BUILD = ROOT / "_build"
 CHAPTERS = chapter_paths()
+# Markdown read as the book reads it, with the MyST extensions of _config.yml.
+MYST = create_md_parser(MdParserConfig(enable_extensions=set(
+    yaml.safe_load((ROOT / "_config.yml").read_text())["parse"]["myst_enable_extensions"])), RendererHTML)
 # As Chromium is started on a machine with no internet: nothing in the background.
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
@@ -43,15 +53,23 @@ pytestmark = pytest.mark.skipif(
 
 
 @pytest.fixture(scope="module")
-def site():
-    """Build the book as the README does, serve it on 127.0.0.1, and return its address."""
+def build(tmp_path_factory):
+    """Build the book and its PDF as the README does, into a temporary folder's ``_build/``; return that."""
+    folder = tmp_path_factory.mktemp("book")
     jupyter_book = Path(sys.executable).with_name("jupyter-book")  # of this environment
-    build = subprocess.run([str(jupyter_book), "build", str(ROOT), "-W", "--keep-going"],
-                           capture_output=True, text=True)
-    assert build.returncode == 0, f"the book did not build cleanly:\n{build.stdout[-3000:]}{build.stderr[-3000:]}"
-    pdf = subprocess.run([sys.executable, "-m", "nbcode.publish", "pdf"], capture_output=True, text=True, cwd=ROOT)
+    book = subprocess.run([str(jupyter_book), "build", str(ROOT), "-W", "--keep-going", "--path-output", str(folder)],
+                          capture_output=True, text=True)
+    assert book.returncode == 0, f"the book did not build cleanly:\n{book.stdout[-3000:]}{book.stderr[-3000:]}"
+    pdf = subprocess.run([sys.executable, "-m", "nbcode.publish", "pdf", "--path-output", str(folder)],
+                         capture_output=True, text=True, cwd=ROOT)
     assert pdf.returncode == 0, f"the PDF was not printed:\n{pdf.stdout[-3000:]}{pdf.stderr[-3000:]}"
-    with serve_folder(BUILD / "html") as base:
+    return folder / "_build"
+
+
+@pytest.fixture(scope="module")
+def site(build):
+    """The built book served on 127.0.0.1: its address."""
+    with serve_folder(build / "html") as base:
         yield base
 
 
@@ -77,15 +95,37 @@ class Visit:
                         else (self.outside.append(route.request.url), route.abort()))
         self.page.goto(f"{site}/{path}", wait_until="load")
 
-    def typeset(self):
-        """Wait until MathJax, if the page loads it, has finished; return its math's count."""
-        if self.page.evaluate("() => !!(window.MathJax && MathJax.startup)"):
+    def assert_math_typeset(self, pieces):
+        """Each of the ``pieces`` of math in the page's source is on the page, typeset; no TeX is left raw."""
+        if self.page.evaluate("() => !!(window.MathJax && MathJax.startup)"):  # once MathJax has finished
             self.page.evaluate("() => MathJax.startup.promise")
-        return self.page.locator("mjx-container").count()
+        math = self.page.evaluate("""() => {
+            const article = document.querySelector('article');
+            const elements = [...article.querySelectorAll('.math')];
+            const text = article.cloneNode(true);
+            text.querySelectorAll('pre, code, script, mjx-container').forEach(node => node.remove());
+            return {elements: elements.length, typeset: elements.filter(e => e.querySelector('mjx-container')).length,
+                    raw: text.textContent, errors: article.querySelectorAll('mjx-merror').length}; }""")
+        assert math["elements"] == pieces, f"{pieces} pieces of math in the source, {math['elements']} on the page"
+        assert math["typeset"] == pieces, f"{pieces - math['typeset']} of {pieces} pieces of math not typeset"
+        assert not re.search(r"\$\$|\\\(|\\\[", math["raw"]), "math left raw on the page"
+        assert math["errors"] == 0, "MathJax could not typeset some math"
 
 
-def _math_in(notebook):
-    return any(re.search(r"\$[^$\s]", cell.source) for cell in notebook.cells if cell.cell_type == "markdown")
+def _math_pieces(markdown):
+    """How many pieces of math (inline, display, amsmath) MyST finds in ``markdown``, in directives' bodies too."""
+    def tokens(found):
+        for token in found:
+            yield token
+            yield from tokens(token.children or [])
+
+    pieces = 0
+    for token in tokens(MYST.parse(markdown)):
+        if token.type.startswith("math") or token.type == "amsmath":
+            pieces += 1
+        elif token.type in ("fence", "colon_fence") and token.info.startswith("{"):  # a glossary, a dropdown
+            pieces += _math_pieces(token.content)
+    return pieces
 
 
 def _figures_in(notebook):
@@ -103,24 +143,16 @@ def _fetch(url):
 
 
 @pytest.mark.parametrize("path", CHAPTERS, ids=[path.stem for path in CHAPTERS])
-def test_chapter_page_reads_offline_as_a_reader_sees_it(path, site, browser):
+def test_chapter_page_reads_offline_as_a_reader_sees_it(path, build, site, browser):
     notebook = nbformat.read(path, as_version=4)
     visit = Visit(browser, site, f"chapters/{path.stem}.html")
     page = visit.page
-    math = visit.typeset()
-
-    if _math_in(notebook):
-        assert math > 0, "the chapter has math but none was typeset"
-    raw = page.evaluate("""() => {
-        const text = document.querySelector('article').cloneNode(true);
-        text.querySelectorAll('pre, code, script, mjx-container').forEach(node => node.remove());
-        return text.textContent; }""")
-    assert not re.search(r"\$\$|\\\(|\\\[", raw), "math left raw on the page"
-    assert page.locator("mjx-merror").count() == 0, "MathJax could not typeset some math"
+    visit.assert_math_typeset(sum(_math_pieces(cell.source) for cell in notebook.cells if cell.cell_type == "markdown"))
 
     images = page.evaluate("() => [...document.images].map(i => [i.currentSrc, i.complete && i.naturalWidth > 0])")
     assert [src for src, loaded in images if not loaded] == []
-    assert len(images) >= _figures_in(notebook)
+    # The figures are the cells' image outputs; the Colab badge, an image too, is not one of them.
+    assert page.locator("article .cell_output img").count() == _figures_in(notebook), "each figure, once"
 
     links = page.evaluate("() => [...document.querySelectorAll('a[href]')].map(a => a.href)")
     colab = colab_url(f"chapters/{path.name}")
@@ -141,16 +173,16 @@ def test_chapter_page_reads_offline_as_a_reader_sees_it(path, site, browser):
     assert page.locator("h1 + p.chapter-stamp").inner_text().strip() == stamp(path)
     assert f"{site}/{PDF_NAME}" in links and f"{site}/{ZIP_NAME}" in links
 
-    (BUILD / "screenshots").mkdir(exist_ok=True)
-    page.screenshot(path=str(BUILD / "screenshots" / f"{path.stem}.png"), full_page=True)
+    (build / "screenshots").mkdir(exist_ok=True)
+    page.screenshot(path=str(build / "screenshots" / f"{path.stem}.png"), full_page=True)
     assert visit.errors == [] and visit.outside == []
     page.close()
 
 
-@pytest.mark.parametrize("page_path", ["intro.html", "glossary.html", "statistics.html"])
-def test_other_pages_load_cleanly_offline(page_path, site, browser):
-    visit = Visit(browser, site, page_path)
-    visit.typeset()
+@pytest.mark.parametrize("source", ["intro.md", "glossary.md", "statistics.md"])
+def test_other_pages_load_cleanly_offline(source, site, browser):
+    visit = Visit(browser, site, Path(source).with_suffix(".html").name)
+    visit.assert_math_typeset(_math_pieces((ROOT / source).read_text()))
     assert visit.errors == [] and visit.outside == []
     visit.page.close()
 

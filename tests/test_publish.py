@@ -46,21 +46,30 @@ def test_outputs_commit_is_the_one_that_changed_the_outputs(tmp_path):
 
 
 def test_stamp_says_what_made_the_outputs_and_what_the_profiles_measured(tmp_path):
-    path = tmp_path / "01_a.ipynb"
+    path = tmp_path / "chapters" / "01_a.ipynb"
+    path.parent.mkdir()
     _notebook(path, "x\n", record={"recorded_on": "AuthenticAMD", "torch": "2.14.1",
                                    "machine": "2-core AMD EPYC CPU (no GPU)"})
+    _git(tmp_path, "init", "-q")
+    _git(tmp_path, "add", "-A")
+    _git(tmp_path, "commit", "-qm", "outputs", date="2026-11-30T12:00:00")
     results = tmp_path / "results"
     results.mkdir()
     cpu = {"profile": "cpu", "machine": MACHINE,
-           "chapters": {"01_a": {"seconds": 12.4, "values": {}, "parameters": {}, "problems": []}}}
+           "chapters": {"01_a": {"seconds": 12.6, "values": {}, "parameters": {}, "problems": []}}}
     (results / "cpu.json").write_text(json.dumps(cpu))
-    text = publish.stamp(path, results, root=tmp_path)
-    assert text == ("Verified: outputs made with PyTorch 2.14.1 on a 2-core AMD EPYC CPU (no GPU), not committed yet; "
-                    "12 s at its defaults on 2 CPU cores; not yet run on a GPU.")
+    made = "Verified: outputs made with PyTorch 2.14.1 on a 2-core AMD EPYC CPU (no GPU), committed on 2026-11-30; "
+    timing = "13 s at its defaults on 2 CPU cores; "  # 12.6 s, rounded
+    assert publish.stamp(path, results, root=tmp_path) == made + timing + "not yet run on a GPU."
     gpu = {"profile": "gpu", "machine": {**MACHINE, "gpu": "NVIDIA H200"},
            "chapters": {"01_a": {"seconds": 3.2, "values": {}, "parameters": {}, "problems": ["x out of range"]}}}
     (results / "gpu.json").write_text(json.dumps(gpu))
-    assert publish.stamp(path, results, root=tmp_path).endswith("gpu profile 3 s on NVIDIA H200, 1 value(s) out of range.")
+    assert publish.stamp(path, results, root=tmp_path) == (
+        made + timing + "gpu profile 3 s on NVIDIA H200, 1 value(s) out of range.")
+    gpu["chapters"]["01_a"]["problems"] = []
+    (results / "gpu.json").write_text(json.dumps(gpu))
+    assert publish.stamp(path, results, root=tmp_path) == (
+        made + timing + "gpu profile 3 s on NVIDIA H200, every headline value in range.")
 
 
 def test_a_chapter_without_a_record_or_a_timing_says_so(tmp_path):

@@ -1,7 +1,11 @@
 """Parameterised runs of the chapters with papermill."""
 
 import json
+import runpy
+import sys
 
+import nbformat
+import papermill
 import pytest
 import torch
 
@@ -13,7 +17,9 @@ def test_smoke_variant_runs_and_clears_its_thresholds(chapter, tmp_path):
     assert variants.main(["--profile", "smoke", "--out", str(tmp_path), chapter]) == 0
     summary = json.loads((tmp_path / "summary.json").read_text())
     result = summary["chapters"][chapter]
-    assert result["parameters"] == variants.VARIANTS[chapter]["smoke"] and result["values"]
+    # What the executed notebook ran with: its defaults (the cpu profile), overridden by the smoke profile's.
+    assert result["parameters"] == variants.VARIANTS[chapter]["cpu"] | variants.VARIANTS[chapter]["smoke"]
+    assert result["values"]
     assert chapter in (tmp_path / "summary.md").read_text()
 
 
@@ -37,6 +43,30 @@ def test_command_line_errors_exit_with_a_message(capsys, tmp_path):
     with pytest.raises(SystemExit):
         variants.main(["--profile", "huge", "--out", str(tmp_path)])
     assert "Unknown profile 'huge'" in capsys.readouterr().err
+
+
+def _execution_that_glues(values):
+    """A stand-in for papermill's execution: the executed notebook only glues ``values``, as myst_nb.glue would."""
+    def execute_notebook(input_path, output_path, **options):
+        prefix = "application/papermill.record/"
+        cell = nbformat.v4.new_code_cell("")
+        cell.outputs = [nbformat.v4.new_output("display_data", data={f"{prefix}text/plain": repr(value)},
+                                               metadata={"scrapbook": {"mime_prefix": prefix, "name": name}})
+                        for name, value in values.items()]
+        nbformat.write(nbformat.v4.new_notebook(cells=[cell]), output_path)
+    return execute_notebook
+
+
+@pytest.mark.parametrize("neuron_test_acc, status", [(0.97, 0), (0.5, 1)], ids=["in_range", "out_of_range"])
+def test_the_command_exits_1_when_a_headline_value_leaves_its_range(neuron_test_acc, status, monkeypatch, tmp_path):
+    values = {"neuron_test_acc": neuron_test_acc, "moons_hidden_acc": 0.98, "moons_neuron_acc": 0.9}
+    monkeypatch.setattr(papermill, "execute_notebook", _execution_that_glues(values))
+    monkeypatch.setattr(sys, "argv", ["nbcode.variants", "--profile", "smoke", "--out", str(tmp_path), "01_neuron"])
+    # Run as `python -m nbcode.variants` is, in a fresh copy of the module (unimported first, so runpy does not warn).
+    monkeypatch.delitem(sys.modules, "nbcode.variants")
+    with pytest.raises(SystemExit) as exited:
+        runpy.run_module("nbcode.variants", run_name="__main__")
+    assert exited.value.code == status
 
 
 def test_values_out_of_range_or_missing_are_reported():
