@@ -266,3 +266,14 @@ def test_a_gradient_wrong_only_for_a_batch_that_lacks_a_class_is_not_quite():
 
     verdict = exercises.for_chapter(4)[1].check(gradients2)
     assert verdict.status == NOT_QUITE and "differs from the right values" in verdict.message, verdict
+
+
+def test_a_rate_just_off_is_not_blamed_on_a_mistake_that_lies_as_close_to_the_right_one():
+    chapter05 = importlib.import_module("nbcode.exercises.chapter05")
+
+    def critical_learning_rate(x):
+        right = 2 / torch.linalg.eigvalsh(chapter05._line_hessian(x))[-1].item()
+        return right * (1.0003 if len(x) == 20 else 1.0)  # 20 inputs of mean 50: the diagonal's rate is 0.04% above
+
+    verdict = exercises.for_chapter(5)[1].check(critical_learning_rate)
+    assert verdict.status == NOT_QUITE and "diagonal" not in verdict.message, verdict

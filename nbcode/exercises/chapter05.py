@@ -72,9 +72,12 @@ def _check_critical_rate(critical_learning_rate):
              "and the off-diagonal terms change the eigenvalues."),
         )
         for wrong, message in named:
-            if math.isclose(value, wrong, rel_tol=1e-4) or (math.isinf(value) and math.isinf(wrong)):
+            # A mistake only explains an answer on a case where it lies well away from the right rate (on 20 inputs
+            # of mean 50 the diagonal's rate is within 0.04% of it, so an answer 0.03% off is no evidence of it).
+            telling = not math.isclose(wrong, right, rel_tol=1e-3)
+            if telling and (math.isclose(value, wrong, rel_tol=1e-4) or (math.isinf(value) and math.isinf(wrong))):
                 raise NotQuite(f"For {description}, your rate {value:.6g} {message}")
-        number(value, right, name=f"The rate for {description}", rel=1e-4)
+        number(value, right, name=f"The rate for {description}", rel=1e-4, abs=0.0)  # rates can be 1e-4 small
 
 
 # Exercises 2 and 3: an update rule, step by step next to PyTorch's optimiser.
