@@ -18,7 +18,7 @@ then the text is replaced (it must occur exactly once, or the break is stale)
 and they must fail. The copy's own ``nbcode`` is imported (``PYTHONPATH``), so
 notebook kernels and subprocesses see the break too. This is for maintainers,
 not CI: ``python tests/breaks/run.py`` runs them all, ``-k text`` those whose
-name or file contains ``text``, ``--list`` lists them, ``--no-baseline`` skips
+name, file or ``.toml`` file contains ``text``, ``--list`` lists them, ``--no-baseline`` skips
 the runs on the real code. It exits 1 when any break goes unnoticed.
 """
 
@@ -94,13 +94,13 @@ def check(entry, copy, baseline):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("-k", dest="pattern", default="", help="only breaks whose name or file contains this")
+    parser.add_argument("-k", dest="pattern", default="", help="only breaks whose name, file or .toml contains this")
     parser.add_argument("--list", action="store_true", help="list the breaks and stop")
     parser.add_argument("--no-baseline", action="store_true", help="skip running the tests on the real code")
     parser.add_argument("-v", "--verbose", action="store_true", help="show pytest's output for every break")
     arguments = parser.parse_args(argv)
     breaks = [entry for entry in load_breaks()
-              if arguments.pattern in entry["name"] or arguments.pattern in entry["file"]]
+              if any(arguments.pattern in entry[key] for key in ("name", "file", "source"))]
     if arguments.list:
         for entry in breaks:
             print(f"{entry['source']}: {entry['name']}  ({entry['file']} -> {' '.join(entry['tests'])})")
