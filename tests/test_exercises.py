@@ -201,8 +201,8 @@ def test_hints_and_solution_are_offered(module, exercise):
     assert len(exercise.hints) >= 1
     assert exercise.hint(1).startswith(f"Hint 1 of {len(exercise.hints)}")
     assert exercise.solution_code.strip() in exercise.solution()
-    with pytest.raises(ValueError, match=f"hints 1 to {len(exercise.hints)}"):
-        exercise.hint(len(exercise.hints) + 1)
+    for out_of_range in (0, len(exercise.hints) + 1, "2"):  # answered in one line, never a traceback
+        assert f"has hints 1 to {len(exercise.hints)}" in exercise.hint(out_of_range)
 
 
 def _cells(path):
@@ -277,3 +277,42 @@ def test_a_rate_just_off_is_not_blamed_on_a_mistake_that_lies_as_close_to_the_ri
 
     verdict = exercises.for_chapter(5)[1].check(critical_learning_rate)
     assert verdict.status == NOT_QUITE and "diagonal" not in verdict.message, verdict
+
+
+
+def test_feedback_never_ends_in_a_traceback():
+    chapter3 = exercises.for_chapter(3)
+    text = chapter3[5].check("2.3026")  # a number in quotes
+    assert text.status == NOT_QUITE and "the text '2.3026': remove the quotes" in text.message
+    assert "truth value" in exercises.for_chapter(1)[1].check(True).message
+    assert chapter3[5].check(2 * ___ + 1).status == NOT_ATTEMPTED  # an expression still holding the placeholder
+    with pytest.raises(TypeError, match="___ is the placeholder: replace it"):
+        float(___)
+    unchecked = exercises.for_chapter(1)[2]  # an open question: no check
+    for answer in (unchecked.check(0.5).message, unchecked.hint(), unchecked.solution()):
+        assert "Exercise 1.2 has no check" in answer and "checked exercises of chapter 1 are 1, 4, 5" in answer
+
+
+def test_tensor_names_the_type_the_dtype_and_the_wrong_entries():
+    right = torch.tensor([[1.0, 2.0], [3.0, 4.0]])
+    for answer, message in ((right.tolist(), "it is a list"), ("[[1, 2]]", "it is the text"),
+                            (right.bool(), "has dtype torch.bool; the right answer's is torch.float32"),
+                            (torch.tensor([[1.0, 2.0], [3.5, 4.0]]), "in 1 of its 4 entries (at (1, 0): 3.5 instead of 3)")):
+        with pytest.raises(exercises.NotQuite, match=re.escape(message)):
+            exercises.tensor(answer, right)
+    exercises.tensor(2.0, torch.tensor(2.0))  # one number may be a Python number
+
+
+
+def test_a_list_where_a_tuple_is_asked_is_named_as_such():
+    def momentum_step(theta, velocity, gradient, lr, momentum):
+        velocity = momentum * velocity + gradient
+        return [theta - lr * velocity, velocity]
+
+    assert "returned a list" in exercises.for_chapter(5)[3].check(momentum_step).message
+
+    def error_counts(probabilities, labels, threshold):
+        malignant = probabilities >= threshold
+        return [int((~malignant & (labels == 1)).sum()), int((malignant & (labels == 0)).sum())]
+
+    assert "returned a list" in exercises.for_chapter(1)[4].check(error_counts).message

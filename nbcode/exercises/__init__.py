@@ -45,10 +45,28 @@ CORRECT, NOT_ATTEMPTED, NOT_QUITE = "correct", "not attempted yet", "not quite"
 
 
 class _Blank:
-    """The placeholder a reader replaces. Any use of it in arithmetic fails loudly."""
+    """The placeholder a reader replaces.
+
+    Arithmetic on it gives the placeholder back, so an answer that still holds
+    it (``2 * ___ + 1``, or a function returning ``___ / n``) is reported as not
+    attempted yet instead of failing in the reader's own cell; turning it into
+    a number or a truth value says what to do.
+    """
 
     def __repr__(self):
         return "___"
+
+    def _blank(self, *others):
+        return self
+
+    __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = __truediv__ = __rtruediv__ = _blank
+    __floordiv__ = __rfloordiv__ = __mod__ = __rmod__ = __pow__ = __rpow__ = __matmul__ = __rmatmul__ = _blank
+    __neg__ = __pos__ = __abs__ = _blank
+
+    def _refuse(self, *others):
+        raise TypeError("___ is the placeholder: replace it with your answer, then run the cell again.")
+
+    __float__ = __int__ = __index__ = __bool__ = __iter__ = __len__ = _refuse
 
 
 ___ = _Blank()
@@ -132,8 +150,9 @@ class Exercise:
 
     def hint(self, level=1):
         """Hint number ``level`` (1 is the gentlest)."""
-        if not 1 <= level <= len(self.hints):
-            raise ValueError(f"{self.label} has hints 1 to {len(self.hints)}, not {level}.")
+        if not isinstance(level, int) or not 1 <= level <= len(self.hints):
+            return _Text(f"{self.label} has hints 1 to {len(self.hints)}: ex[{self.number}].hint({len(self.hints)}) "
+                         f"is the strongest, and ex[{self.number}].solution() the worked solution.")
         more = f" (ex[{self.number}].hint({level + 1}) says more)" if level < len(self.hints) else ""
         return _Text(f"Hint {level} of {len(self.hints)}{more}: {self.hints[level - 1]}")
 
@@ -142,19 +161,53 @@ class Exercise:
         return _Text(f"```python\n{self.solution_code.strip()}\n```")
 
 
+class _Unchecked:
+    """What ``ex[N]`` is for an exercise without a check: every call says so in one line."""
+
+    def __init__(self, chapter, number, checked):
+        self.label = f"Exercise {chapter}.{number}"
+        self._why = (f"{self.label} has no check: it is an open question, answered in the collapsed solution under "
+                     f"it, if it has one. The checked exercises of chapter {chapter} are "
+                     f"{', '.join(map(str, checked))}.")
+
+    def check(self, *answers):
+        return Verdict(self.label, NOT_QUITE, self._why)
+
+    def hint(self, level=1):
+        return _Text(self._why)
+
+    def solution(self):
+        return _Text(self._why)
+
+
+class _Exercises(dict):
+    """A chapter's checked exercises by number; any other number gives an :class:`_Unchecked`."""
+
+    def __init__(self, chapter, exercises):
+        super().__init__((exercise.number, exercise) for exercise in exercises)
+        self.chapter = chapter
+
+    def __missing__(self, number):
+        return _Unchecked(self.chapter, number, sorted(self))
+
+
 def for_chapter(chapter):
     """The exercises of a chapter, by number: ``for_chapter(1)[2]`` is exercise 2 of chapter 1."""
     try:
         module = importlib.import_module(f"{__name__}.chapter{int(chapter):02d}")
     except (ModuleNotFoundError, ValueError):
         raise ValueError(f"there are no checked exercises for chapter {chapter!r}; chapters are numbered 1 to 12") from None
-    return {exercise.number: exercise for exercise in module.EXERCISES}
+    return _Exercises(int(chapter), module.EXERCISES)
 
 
 # Checkers' building blocks. Each raises NotQuite with a message about the mistake.
 
 def as_number(answer, name="your answer"):
     """``answer`` as a float, or NotQuite saying why it is not one number."""
+    if isinstance(answer, (str, bytes)):
+        raise NotQuite(f"{name} should be a number; it is the text {answer!r}: remove the quotes.")
+    if isinstance(answer, bool):
+        raise NotQuite(f"{name} should be a number; it is the truth value {answer}.")
     if torch.is_tensor(answer):
         if answer.numel() != 1:
             raise NotQuite(f"{name} should be one number; it is a tensor of shape {tuple(answer.shape)}.")
@@ -188,22 +241,41 @@ def tensor(answer, expected, name="your answer", rtol=1e-4, atol=1e-6):
     """Check that ``answer`` has ``expected``'s shape and values (to ``rtol`` and ``atol``)."""
     if answer is ___:
         raise NotAttempted
+    if isinstance(answer, (str, bytes)):
+        raise NotQuite(f"{name} should be a tensor; it is the text {answer!r}.")
+    expected = torch.as_tensor(expected)
     if not torch.is_tensor(answer):
+        kind = type(answer).__name__
         try:
             answer = torch.as_tensor(answer)
         except (TypeError, ValueError, RuntimeError):
-            raise NotQuite(f"{name} should be a tensor; it is {type(answer).__name__}.") from None
-    expected = torch.as_tensor(expected)
+            raise NotQuite(f"{name} should be a tensor; it is a {kind}, which torch.as_tensor cannot convert.") from None
+        if expected.ndim > 0:  # one number may come as a Python number; anything larger should be a tensor
+            raise NotQuite(f"{name} should be a tensor; it is a {kind}. torch.tensor({kind}) would make one, but "
+                           "build it from tensor operations instead.")
+    if (answer.dtype == torch.bool) != (expected.dtype == torch.bool):
+        raise NotQuite(f"{name} has dtype {answer.dtype}; the right answer's is {expected.dtype}.")
     got, want = answer.detach().double().cpu(), expected.detach().double().cpu()
     if got.shape != want.shape:
         transposed = " (transposed?)" if got.ndim == 2 and got.shape == want.shape[::-1] else ""
         raise NotQuite(f"{name} has shape {tuple(got.shape)}; the expected shape is {tuple(want.shape)}{transposed}.")
     if not torch.isfinite(got).all() and torch.isfinite(want).all():
         raise NotQuite(f"{name} holds inf or nan where the right answer is finite: an overflow?")
-    if torch.allclose(got, want, rtol=rtol, atol=atol, equal_nan=True):
+    wrong = ~torch.isclose(got, want, rtol=rtol, atol=atol, equal_nan=True)
+    if not wrong.any():
         return
-    largest = (got - want).abs().nan_to_num(float("inf")).max().item()
-    raise NotQuite(f"{name} differs from the right values by up to {largest:.3g}. {_relation(got, want)}".rstrip())
+    largest = (got - want).abs()[wrong].nan_to_num(float("inf")).max().item()
+    where = _wrong_entries(got, want, wrong) if got.ndim > 0 else ""
+    raise NotQuite(f"{name} differs from the right values by up to {largest:.3g}{where}. "
+                   f"{_relation(got, want)}".rstrip())
+
+
+def _wrong_entries(got, want, wrong, shown=3):
+    """Where the wrong entries are: their count and the first few, with the value each should have."""
+    positions = wrong.nonzero().tolist()
+    examples = "; ".join(f"at {tuple(position) if len(position) > 1 else position[0]}: {got[tuple(position)].item():.4g}"
+                         f" instead of {want[tuple(position)].item():.4g}" for position in positions[:shown])
+    return f", in {len(positions)} of its {wrong.numel()} entries ({examples}{'; ...' if len(positions) > shown else ''})"
 
 
 def same(got, want, rtol=1e-4, atol=1e-6):
@@ -284,6 +356,9 @@ def _compare_on_cases(candidate, reference, cases, name, rtol, atol):
                 raise NotAttempted
             raise NotQuite(f"{name} returned None for {description}: is a `return` missing?")
         wants = want if isinstance(want, tuple) else (want,)
+        if isinstance(got, list) and len(wants) > 1:
+            raise NotQuite(f"{name} returned a list for {description}; return a tuple of {len(wants)} values, as "
+                           "`return a, b` does.")
         gots = got if isinstance(got, tuple) else (got,)
         if len(gots) != len(wants):
             raise NotQuite(f"{name} returned {len(gots)} value(s) for {description}; expected {len(wants)}.")

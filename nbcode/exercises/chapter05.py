@@ -99,6 +99,9 @@ def _run_candidate(step, name, arguments):
 
 
 def _as_tensors(result, count, name, what):
+    if isinstance(result, list):
+        raise NotQuite(f"{name} returned a list; it should return a tuple of {count} values, {what}: "
+                       "`return a, b` makes one.")
     if not isinstance(result, tuple) or len(result) != count:
         size = len(result) if isinstance(result, tuple) else 1
         raise NotQuite(f"{name} returned {size} value(s); it should return {count}, {what}.")

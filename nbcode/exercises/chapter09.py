@@ -260,7 +260,8 @@ def mean_pool(outputs, lengths):
     Exercise(
         chapter=9, number=8, names=("bias",), checker=_check_gate_bias,
         hints=("Find first the gate value p with p ** 49 = 0.1, then the bias b with sigmoid(b) = p.",
-               "The sigmoid's inverse is the logit, log(p / (1 - p)); torch.logit computes it."),
+               "The sigmoid's inverse is the logit, ln(p / (1 - p)); torch.logit computes it (math.log would need "
+               "`import math`, which this chapter has not made)."),
         solution_code="""
 keep = 0.1 ** (1 / 49)  # the gate value whose 49th power is 0.1: about 0.954
 bias = torch.logit(torch.tensor(keep, dtype=torch.float64)).item()  # sigmoid(bias) = keep: about 3.03
