@@ -52,6 +52,33 @@ HEADLINES = {
                              "breast-cancer table", "seed 0"),
         "training_articleA_f1_example": ("article A's F1 counting on the chapter's fixed eight three-class "
                                          "predictions", "exact (no randomness)"),
+        "training_adam_uncorrected_1": ("Adam's step without bias correction over the corrected one, for a steady "
+                                        "gradient, at step 1", "exact (a formula)"),
+        "training_adam_uncorrected_10": ("the same ratio at step 10", "exact (a formula)"),
+        "training_adam_uncorrected_1000": ("the same ratio at step 1,000", "exact (a formula)"),
+        "training_adam_uncorrected_peak": ("the largest value of that ratio", "exact (a formula)"),
+        "training_adam_uncorrected_peak_step": ("the step at which the ratio peaks", "exact (a formula)"),
+        "training_max_correlation": ("largest correlation between two standardised breast-cancer features "
+                                     "(training split)", "the fixed split"),
+        "training_condition_raw": ("condition number of the logistic loss's Hessian at zero weights, raw "
+                                   "features", "the fixed split"),
+        "training_condition_standardised": ("the same condition number, standardised features", "the fixed split"),
+        "training_condition_whitened": ("the same condition number, features whitened on the training split",
+                                        "the fixed split"),
+        "training_condition_whitened_val": ("the same condition number on the validation split, whitened with the "
+                                            "training split's statistics", "the fixed split"),
+        "training_whitening_stretch": ("how far whitening stretches the direction of least variance",
+                                       "the fixed split"),
+        "training_decay_top_share": ("share of weight decay's own steps that goes to the 1% of parameters with "
+                                     "the largest such steps", "seed 0"),
+        "training_decay_top_zero_at_start": ("how many of those parameters had a zero gradient at the first step",
+                                             "seed 0"),
+        "training_decay_own_ratio": ("decay's own steps as a share of the change it makes to the weights' norm",
+                                     "seed 0"),
+        "training_decay_eps_median": ("median fraction of the learning rate that the decay alone moves a "
+                                      "zero-gradient weight", "seed 0"),
+        "training_ex4_mistake_difference": ("difference in held-out mistakes between choosing the epoch by "
+                                            "validation loss and by validation F1", "seeds 0-4"),
     },
     "06_mlp": {
         "mlp_tabular_test_f1": ("test F1 (malignant positive) of a small 30-32-32-2 MLP on the breast-cancer table",
