@@ -62,11 +62,10 @@ VARIANTS = {
         "gpu": {"device": "cuda"},
     },
     "06_mlp": {
-        "smoke": {"article_a_epochs": 2, "tabular_epochs": 3, "article_b_epochs": 1, "article_b_seeds": 1,
-                  "ablation_seeds": 1, "fast_epochs": 1},
+        "smoke": {"article_a_epochs": 2, "tabular_epochs": 3, "article_b_epochs": 1, "fast_epochs": 1},
         "cpu": {"seed": 0, "device": "auto", "article_a_epochs": 100, "article_a_batch_size": 128,
-                "tabular_epochs": 40, "article_b_epochs": 5, "article_b_seeds": 5, "ablation_seeds": 3,
-                "fast_epochs": 4, "fast_batch_size": 256, "fast_max_lr": 0.2},
+                "tabular_epochs": 40, "article_b_epochs": 5, "fast_epochs": 4, "fast_batch_size": 256,
+                "fast_max_lr": 0.2},
         "gpu": {"device": "cuda"},
     },
     "07_cnn": {
@@ -194,14 +193,19 @@ EXPECTED = {
         "training_decay_eps_median": _ranges((0.1, 0.9), (0.1, 0.9)),
         "training_ex4_mistake_difference": _ranges((0, 280), (0, 2)),
     },
-    # 12 seeds, malignant F1: tabular 0.9286-0.9639 (40 epochs), 0.8108-0.95 (3). Article B's loop, 6 seeds:
-    # 0.9713-0.9751 (5 epochs), 3 seeds 0.9437-0.9458 (1). Fast MNIST, 8 seeds: 0.9791-0.9817
-    # (4 epochs; 0.978 is the issue's floor), 3 seeds 0.9649-0.967 (1). Both are glued as means over
-    # article_b_seeds runs (5 in the cpu profile), which lie inside the single runs' ranges.
+    # 12 seeds, malignant F1: tabular 0.9286-0.9639 (40 epochs), 0.8108-0.95 (3). The chapter's own runs of
+    # article B's code and the fast recipe are entries of the study mnist_recipes (seeds 0-9, AMD): article B's
+    # code 0.9721-0.9749 (5 epochs; one epoch, the smoke profile, 0.9455 on seed 0), the fast recipe
+    # 0.9787-0.9815 (4 epochs; 0.978 is the issue's floor for the mean; one epoch 0.9605); the fast recipe's
+    # worst run 0.0038 above article B's best. The means and that gap are read from the study's file in
+    # every profile, so their ranges guard a re-recorded study.
     "06_mlp": {
         "mlp_tabular_test_f1": _ranges((0.75, 1.0), (0.91, 1.0)),
-        "mlp_articleB_test_acc": _ranges((0.92, 1.0), (0.965, 0.985)),
-        "mlp_fast_test_acc": _ranges((0.95, 1.0), (0.978, 1.0)),
+        "mlp_articleB_seed_acc": _ranges((0.92, 1.0), (0.965, 0.985)),
+        "mlp_fast_seed_acc": _ranges((0.95, 1.0), (0.975, 1.0)),
+        "mlp_articleB_test_acc": _ranges((0.965, 0.985), (0.965, 0.985)),
+        "mlp_fast_test_acc": _ranges((0.978, 1.0), (0.978, 1.0)),
+        "mlp_fast_worst_above_articleB_best": _ranges((0.0, 0.02), (0.0, 0.02)),
     },
     # 3 seeds: Fashion 0.9124-0.9132 after 4 epochs, 0.8853-0.8904 after 1; MNIST 0.9901-0.9907
     # after 2 (the cpu profile), 0.9917 after 3 (seed 0), 0.9880-0.9888 after 1.

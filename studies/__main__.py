@@ -48,7 +48,8 @@ def record(name, seeds=None, out_folder=ROOT / "nbcode" / "results", smoke=False
     result = {"study": name, "chapter": module.CHAPTER, "settings": settings, "seeds": seeds, "runs": runs,
               "cpu_vendor": numerics.vendor(), "cpu_model": numerics._cpuinfo("model name") or platform.processor(),
               "torch": torch.__version__, "python": platform.python_version(),
-              "numerics": os.environ.get("NBCODE_NUMERICS", "pinned"),
+              "numerics": "pinned" if all(os.environ.get(key) == value for key, value in numerics.PINNED.items())
+              else "native",
               "date": datetime.date.today().isoformat()}
     path = result_path(name, out_folder)
     path.parent.mkdir(parents=True, exist_ok=True)

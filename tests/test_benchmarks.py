@@ -109,22 +109,3 @@ def test_time_to_target_runs_without_the_books_jupyter_packages():
             "sys.path.insert(0, 'benchmarks')\nimport time_to_target\ntime_to_target.main(['--help'])")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert result.returncode == 0 and result.stdout.startswith("usage:"), result.stderr
-
-
-def test_article_a_seeds_writes_one_record_per_seed(tmp_path):
-    out = tmp_path / "article_a_seeds.json"
-    result = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "article_a_seeds.py"), "--seeds", "0", "1",
-                             "--epochs", "1", "--out", str(out)], capture_output=True, text=True, cwd=ROOT)
-    assert result.returncode == 0, result.stderr
-    summary = json.loads(out.read_text())
-    assert summary["epochs"] == 1 and [run["seed"] for run in summary["runs"]] == [0, 1]
-    assert all(0 <= run["epochs_stuck"] <= 1 and 0 <= run["test_malignant_f1"] <= 1 for run in summary["runs"])
-
-
-def test_the_committed_article_a_study_has_the_chapters_settings():
-    from nbcode.variants import VARIANTS
-
-    cpu = VARIANTS["06_mlp"]["cpu"]
-    study = json.loads((ROOT / "benchmarks" / "results" / "article_a_seeds.json").read_text())
-    assert (study["epochs"], study["batch_size"]) == (cpu["article_a_epochs"], cpu["article_a_batch_size"])
-    assert [run["seed"] for run in study["runs"]] == list(range(5))

@@ -78,6 +78,7 @@ def test_the_allowlist_is_short_and_every_entry_is_still_quoted():
     ("inline `0.9131` and math $0.954$ and $$\\log 10 \\approx 2.303$$", []),
     ("```python\nx = 0.3775\n```\nthen 1,234.5 and 0.0090", ["1,234.5"]),
     ("version v1.2.3 and 16,897,252 parameters", []),
+    ("| test MSE | 0.0090–0.0092 | 0.8191 |", ["0.8191"]),
 ])
 def test_typed_numbers_finds_measured_decimals_only(markdown, expected):
     assert typed_numbers(markdown) == expected
