@@ -4,6 +4,7 @@ import importlib
 import json
 import math
 import os
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -137,8 +138,12 @@ def test_a_study_names_what_it_has_when_asked_for_what_it_has_not():
 
 
 def test_the_result_files_ship_inside_the_package(tmp_path):
+    source = tmp_path / "source"  # a copy, so that the build leaves nothing in the checkout
+    shutil.copytree(ROOT / "nbcode", source / "nbcode", ignore=shutil.ignore_patterns("__pycache__"))
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(ROOT / name, source / name)
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
-                    "-w", str(tmp_path), str(ROOT)], check=True, capture_output=True, timeout=300)
+                    "-w", str(tmp_path), str(source)], check=True, capture_output=True, timeout=300)
     (wheel,) = tmp_path.glob("nbcode-*.whl")
     shipped = {name for name in zipfile.ZipFile(wheel).namelist() if name.startswith("nbcode/results/")}
     assert shipped == {f"nbcode/results/{name}.json" for name in NAMES}
