@@ -70,16 +70,37 @@ def confusion_matrix(outputs, targets, num_classes=None):
     return sk.confusion_matrix(expected, predicted, labels=np.arange(num_classes))
 
 
-def linear_probe(features, labels, rows=None, C_values=(0.01, 0.03, 0.1, 0.3, 1, 3, 10, 30, 100)):
+def linear_probe(features, labels, rows=None, C_values=(0.01, 0.03, 0.1, 0.3, 1, 3, 10, 30, 100),
+                 criterion="log_loss"):
     """Logistic regression on fixed features, its one setting chosen on validation, tested once.
 
     ``features`` and ``labels`` map the splits ``"train"``, ``"val"`` and ``"test"``
     to arrays (dense or SciPy sparse, one row per example) and to class labels.
     ``rows`` selects the labelled training rows (all of them by default). For each
     inverse regularisation strength ``C`` in ``C_values`` a classifier is fitted on
-    those rows and scored on the validation split; the best one, and only that one,
-    is scored on the test split. Returns ``{"C", "val", "test", "model"}``.
+    those rows and scored on the validation split by ``criterion``; the best one,
+    and only that one, is scored on the test split.
+
+    ``criterion="log_loss"`` (the default) chooses the smallest validation
+    cross-entropy of the predicted probabilities; ``"accuracy"`` the largest
+    validation accuracy (the first ``C`` of a tie). Accuracy on a small validation
+    set moves in steps of one example and ignores how sure a classifier is, and it
+    can be won by a classifier that has learned nothing: a strongly regularised one
+    whose intercept alone decides predicts the training rows' majority class for
+    every example, and scores that class's share of an unbalanced validation draw.
+    The cross-entropy of such a classifier is that of a coin, about ln 2, which a
+    classifier that has learned something usually beats, but not always: on a
+    validation draw where every classifier does poorly the coin can still win. So
+    a classifier that predicts one class for every validation example is passed
+    over, whatever its score, unless every ``C`` gives one.
+
+    Returns ``{"C", "val", "val_log_loss", "test", "model", "candidates"}``: the chosen
+    ``C``, its validation accuracy and cross-entropy, its test accuracy and classifier,
+    and for every ``C`` in order ``{"C", "val", "val_log_loss", "one_class", "model"}``
+    (``one_class``: it predicts one class for every validation example).
     """
+    if criterion not in ("log_loss", "accuracy"):
+        raise ValueError(f"criterion={criterion!r}: choose C by 'log_loss' (the default) or 'accuracy'.")
     missing = {"train", "val", "test"} - set(features) | {"train", "val", "test"} - set(labels)
     if missing:
         raise ValueError(f"linear_probe needs the splits 'train', 'val' and 'test' in features and labels; "
@@ -90,11 +111,20 @@ def linear_probe(features, labels, rows=None, C_values=(0.01, 0.03, 0.1, 0.3, 1,
                              f"{split!r} split: they must match, one row per example.")
     rows = np.arange(features["train"].shape[0]) if rows is None else np.asarray(rows)
     train_labels = np.asarray(labels["train"])[rows]
-    best = None
+    val_labels = np.asarray(labels["val"])
+    candidates = []
     for C in C_values:
         model = LogisticRegression(C=C, max_iter=3000).fit(features["train"][rows], train_labels)
-        val_accuracy = float(model.score(features["val"], np.asarray(labels["val"])))
-        if best is None or val_accuracy > best["val"]:
-            best = {"C": C, "val": val_accuracy, "model": model}
+        candidates.append({"C": C, "val": float(model.score(features["val"], val_labels)),
+                           "val_log_loss": float(sk.log_loss(val_labels, model.predict_proba(features["val"]),
+                                                             labels=model.classes_)),
+                           "one_class": len(np.unique(model.predict(features["val"]))) == 1, "model": model})
+    eligible = [candidate for candidate in candidates if not candidate["one_class"]] or candidates
+    best = None
+    for candidate in eligible:
+        if best is None or (candidate["val_log_loss"] < best["val_log_loss"] if criterion == "log_loss"
+                            else candidate["val"] > best["val"]):
+            best = candidate
+    best = {**best, "candidates": candidates}
     best["test"] = float(best["model"].score(features["test"], np.asarray(labels["test"])))
     return best
