@@ -4,7 +4,7 @@ Chapter 6 trains article A's 16,897,252-parameter classifier once, with its
 seed. Whether the network escapes its constant "benign" prediction in 100
 epochs depends on the seed, so this study repeats the chapter's cells (same
 data, seeding order, loaders, loop and settings) for five seeds: one seed
-takes about 1.7 minutes on a 2-core CPU, so five, not ten. It measures the
+takes about two minutes on a 2-core CPU, so five, not ten. It measures the
 epochs spent predicting "benign" for every validation tumour, the last of them,
 and the test malignant F1, accuracy and cross-entropy.
 """
