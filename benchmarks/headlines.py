@@ -87,10 +87,10 @@ HEADLINES = {
                                   "5 epochs", "seed 0"),
         "mlp_fast_seed_acc": ("MNIST test accuracy of the same MLP with the fast recipe (one-cycle SGD, 4 epochs)",
                               "seed 0"),
-        "mlp_articleB_test_acc": ("article B's code, over the recorded study mnist_recipes", "mean over seeds 0-9"),
-        "mlp_fast_test_acc": ("the fast recipe, over the recorded study mnist_recipes", "mean over seeds 0-9"),
+        "mlp_articleB_test_acc": ("article B's code, over chapter 6's recorded MNIST study", "mean over seeds 0-9"),
+        "mlp_fast_test_acc": ("the fast recipe, over chapter 6's recorded MNIST study", "mean over seeds 0-9"),
         "mlp_fast_worst_above_articleB_best": ("the fast recipe's worst test accuracy minus the best of article B's "
-                                               "code, in the study mnist_recipes", "seeds 0-9"),
+                                               "code, in chapter 6's recorded MNIST study", "seeds 0-9"),
     },
     "07_cnn": {
         "conv_max_abs_diff": ("largest absolute difference of a hand-written convolution loop against F.conv2d",
@@ -103,23 +103,23 @@ HEADLINES = {
         "cnn_receptive_field_8": ("receptive field (side in pixels) after the CNN's second pooling, measured by "
                                   "autograd", "exact (fixed by the architecture; measured on the seed-0 CNN)"),
         "cnn_articleA_head_acc": ("test accuracy on five Fashion-MNIST classes of article A's CNN with its 10-wide "
-                                  "head", "mean over seeds 0-2"),
+                                  "head", "seed 0 (entry 0 of the study cnn_article_head)"),
         "cnn_widened_head_acc": ("test accuracy on five Fashion-MNIST classes of article A's CNN, head widened to 50",
-                                 "mean over seeds 0-2"),
+                                 "seed 0 (entry 0 of the study cnn_article_head)"),
         "cnn_vs_mlp_mlp_acc": ("Fashion-MNIST test accuracy of a 784-256-128-10 MLP trained like the CNN on 10,000 "
-                               "images", "mean over seeds 0-2"),
+                               "images", "seed 0 (entry 0 of the study cnn_vs_mlp)"),
         "cnn_vs_mlp_cnn_acc": ("Fashion-MNIST test accuracy of the CNN trained the same way on the same 10,000 images",
-                               "mean over seeds 0-2"),
+                               "seed 0 (entry 0 of the study cnn_vs_mlp)"),
         "cnn_plain_deep_acc": ("Fashion-MNIST test accuracy of a deep plain CNN (no shortcuts) after a short run",
-                               "mean over seeds 0-2"),
+                               "seed 0 (entry 0 of the study cnn_residual)"),
         "cnn_residual_deep_acc": ("Fashion-MNIST test accuracy of the same deep CNN with residual shortcuts",
-                                  "mean over seeds 0-2"),
+                                  "seed 0 (entry 0 of the study cnn_residual)"),
         "cnn_plain_deep_train_loss": ("last-epoch training loss (cross-entropy) of the deep plain CNN",
-                                      "mean over seeds 0-2"),
+                                      "seed 0 (entry 0 of the study cnn_residual)"),
         "cnn_residual_deep_train_loss": ("last-epoch training loss (cross-entropy) of the deep residual CNN",
-                                         "mean over seeds 0-2"),
+                                         "seed 0 (entry 0 of the study cnn_residual)"),
         "cnn_widened_head_ahead": ("number of seeds on which the widened head beats article A's head in test "
-                                   "accuracy", "count over seeds 0-2"),
+                                   "accuracy", "count over the study cnn_article_head's seeds 0-19 (recorded)"),
     },
     "08_autoencoder": {
         "encdec_params": ("parameters of article A's Encdec autoencoder as its code builds it (meta device)",
@@ -132,25 +132,27 @@ HEADLINES = {
         "transposed_max_abs_diff": ("largest absolute difference between ConvTranspose2d and the transpose of Conv2d, "
                                     "same kernel", "seed 0, random inputs"),
         "ae_test_mse": ("test MSE per pixel of the compact convolutional autoencoder (32-number code), "
-                        "Fashion-MNIST", "seed 0"),
+                        "Fashion-MNIST", "seed 0 (entry 0 of the study autoencoder_seeds)"),
         "ae_probe_test_acc": ("test accuracy of a linear classifier on the autoencoder's 32-number codes",
-                              "seed 0"),
+                              "seed 0 (entry 0 of the study autoencoder_seeds)"),
         "dae_test_mse": ("test MSE against clean images of the denoising autoencoder given noise of std 0.4",
-                         "seed 0"),
-        "dae_clean_mse": ("test MSE of the denoising autoencoder on clean Fashion-MNIST images", "seed 0"),
+                         "seed 0 (entry 0 of the study autoencoder_seeds)"),
+        "dae_clean_mse": ("test MSE of the denoising autoencoder on clean Fashion-MNIST images",
+                          "seed 0 (entry 0 of the study autoencoder_seeds)"),
         "plain_on_noisy_mse": ("test MSE against clean images of the plain autoencoder given noise of std 0.4",
-                               "seed 0"),
+                               "seed 0 (entry 0 of the study autoencoder_seeds)"),
         "dae_probe_test_acc": ("test accuracy of a linear classifier on the denoiser's codes of clean images",
-                               "seed 0"),
+                               "seed 0 (entry 0 of the study autoencoder_seeds)"),
         "dae_probe_noisy_acc": ("test accuracy of that classifier on the denoiser's codes of images with noise std "
-                                "0.4", "seed 0"),
+                                "0.4", "seed 0 (entry 0 of the study autoencoder_seeds)"),
         "dae_crossover_std": ("smallest noise std tried (0 to 0.8) at which the denoiser's test MSE beats the "
-                              "plain one's", "seed 0"),
-        "dae_clean_mse_gap": ("test MSE on clean images, denoiser minus plain autoencoder", "seed 0"),
+                              "plain one's", "seed 0 (entry 0 of the study autoencoder_seeds)"),
+        "dae_clean_mse_gap": ("test MSE on clean images, denoiser minus plain autoencoder",
+                              "seed 0 (entry 0 of the study autoencoder_seeds)"),
         "dae_probe_clean_gap": ("linear-probe test accuracy on clean images, plain autoencoder's codes minus the "
-                                "denoiser's", "seed 0"),
+                                "denoiser's", "seed 0 (entry 0 of the study autoencoder_seeds)"),
         "dae_probe_noisy_gap": ("linear-probe test accuracy at noise std 0.4, denoiser's codes minus the plain "
-                                "autoencoder's", "seed 0"),
+                                "autoencoder's", "seed 0 (entry 0 of the study autoencoder_seeds)"),
     },
     "09_rnn": {
         "rnn_scratch_max_abs_diff": ("largest absolute difference of a hand-written two-layer RNN loop against "
@@ -159,31 +161,32 @@ HEADLINES = {
                                       "20 steps", "seed 0, random weights and inputs"),
         "gru_scratch_max_abs_diff": ("largest absolute difference of a hand-written GRU loop against nn.GRU, 20 steps",
                                      "seed 0, random weights and inputs"),
+        "articleA_rnn_every_step_acc": ("sentence-polarity test accuracy of article A's two RNN layers of 8, trained on "
+                                        "every step's output and read at the last padded column", "seed 0"),
+        "articleA_rnn_last_padded_acc": ("the same layers trained and read at the last padded column", "seed 0"),
+        "articleA_rnn_fixed_acc": ("the same layers reading the final state of the packed sequence (the fix)",
+                                   "seed 0"),
         "rnn_test_acc": ("sentence-polarity test accuracy of a plain RNN reading its final state", "seed 0"),
         "lstm_test_acc": ("sentence-polarity test accuracy of an LSTM reading its final state", "seed 0"),
         "gru_test_acc": ("sentence-polarity test accuracy of a GRU reading its final state", "seed 0"),
         "rnn_pooled_test_acc": ("sentence-polarity test accuracy of a plain RNN classifying from its mean state",
                                 "seed 0"),
-        "range_gru_mean_acc": ("first-token task (50 tokens, chance 0.25): test accuracy of a GRU, gate bias +2",
-                               "mean over seeds 0-2"),
-        "range_lstm_mean_acc": ("first-token task (50 tokens, chance 0.25): test accuracy of an LSTM, gate bias +2",
-                                "mean over seeds 0-2"),
-        "range_rnn_mean_acc": ("first-token task (50 tokens, chance 0.25): test accuracy of a plain RNN",
-                               "mean over seeds 0-2"),
-        "range_gru_solved": ("first-token task: number of seeds on which the GRU (gate bias +2) reaches 0.99 "
-                             "accuracy", "count over seeds 0-2"),
-        "range_lstm_solved": ("first-token task: number of seeds on which the LSTM (gate bias +2) reaches 0.99 "
-                              "accuracy", "count over seeds 0-2"),
-        "range_rnn_solved": ("first-token task: number of seeds on which the plain RNN reaches 0.99 accuracy",
-                             "count over seeds 0-2"),
-        "range_lstm_nobias_mean_acc": ("first-token task: test accuracy of an LSTM without the gate bias (control)",
-                                       "mean over seeds 0-2"),
-        "range_gru_nobias_mean_acc": ("first-token task: test accuracy of a GRU without the gate bias (control)",
-                                      "mean over seeds 0-2"),
-        "range_lstm_nobias_solved": ("first-token task: number of seeds on which the unbiased LSTM reaches 0.99 "
-                                     "accuracy", "count over seeds 0-2"),
-        "range_gru_nobias_solved": ("first-token task: number of seeds on which the unbiased GRU reaches 0.99 "
-                                    "accuracy", "count over seeds 0-2"),
+        "range_rnn_acc": ("first-token task (50 tokens, chance 0.25): test accuracy of a plain RNN after 300 steps", "seed 0"),
+        "range_rnn_final_loss": ("first-token task: a plain RNN's mean training loss over its last 20 steps, in nats",
+                                 "seed 0"),
+        "range_lstm_acc": ("first-token task (50 tokens, chance 0.25): test accuracy of an LSTM, forget-gate bias +2", "seed 0"),
+        "range_lstm_final_loss": ("first-token task: that LSTM's mean training loss over its last 20 steps, in nats",
+                                  "seed 0"),
+        "range_gru_acc": ("first-token task (50 tokens, chance 0.25): test accuracy of a GRU, update-gate bias +2", "seed 0"),
+        "range_gru_final_loss": ("first-token task: that GRU's mean training loss over its last 20 steps, in nats",
+                                 "seed 0"),
+        "range_lstm_nobias_acc": ("first-token task: test accuracy of an LSTM without the gate bias (control)",
+                                  "seed 0"),
+        "range_lstm_nobias_final_loss": ("first-token task: that LSTM's mean training loss over its last 20 steps",
+                                         "seed 0"),
+        "range_gru_nobias_acc": ("first-token task: test accuracy of a GRU without the gate bias (control)", "seed 0"),
+        "range_gru_nobias_final_loss": ("first-token task: that GRU's mean training loss over its last 20 steps",
+                                        "seed 0"),
     },
     "10_transformer": {
         "attention_max_abs_diff": ("largest absolute difference of hand-written attention against PyTorch's "
@@ -257,6 +260,8 @@ HEADLINES = {
                                      "steps", "seed 0"),
         "gan_highest_target0_logit": ("highest discriminator logit met by a target-0 loss (fakes) in GAN training",
                                       "seed 0"),
+        "gan_study_ema_gap_min": ("smallest Fréchet distance of the averaged generator minus the raw one, over chapter "
+                                  "11's recorded study", "seeds 0-4"),
     },
     "12_field_theory": {
         "nngp_kernel_rel_err": ("relative error of 100,000 random width-1024 networks' output covariance against the "
