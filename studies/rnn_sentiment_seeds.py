@@ -8,7 +8,7 @@ cells, the factor by which the gradient of the final state falls over the last 5
 The chapter (09_rnn) runs seed 0, which is this study's entry for seed 0: the code below is the chapter's
 cells, copied (the chapter shows them to teach them), and the tests check that the chapter's glued accuracies
 equal that entry. Five seeds, not ten, because one seed trains seven classifiers and costs about three minutes
-on one core of the recording machine (2.5 to 3.6 minutes when recorded, with the other core busy).
+on one core of the recording machine (2.7 to 3.6 minutes when recorded).
 """
 
 CHAPTER = "09_rnn"
