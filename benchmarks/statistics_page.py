@@ -27,6 +27,7 @@ from nbcode.variants import CPU_BUDGET_SECONDS, EXPECTED  # noqa: E402
 RESULTS = ROOT / "benchmarks" / "results"
 PROFILES = ("cpu", "gpu")
 COLOURS = {"cpu": "#4c72b0", "gpu": "#dd8452"}
+LABEL_WIDTH = 70  # the width of a bar's label, "1234 s (cpu)", at the chart's 11 px font
 
 
 def load(results=RESULTS):
@@ -47,7 +48,10 @@ def _number(value):
         return f"{value:,.0f}"
     if value == 0:
         return "0"
-    return f"{value:.4g}" if 1e-3 <= abs(value) < 1e5 else f"{value:.2g}"
+    if 1e-3 <= abs(value) < 1e5:
+        return f"{value:.4g}"
+    # A non-breaking hyphen in the exponent, so that a narrow column cannot wrap 1.2e-07 after its "e-".
+    return f"{value:.2g}".replace("e-", "e\u2011")
 
 
 def _range(low, high):
@@ -78,6 +82,8 @@ def time_chart(summaries, chapters):
              "<title>Seconds each chapter takes at each profile's parameters, with the cpu time budget marked</title>"]
     for index, chapter in enumerate(chapters):
         top = index * height_per_chapter
+        budget = CPU_BUDGET_SECONDS.get(chapter, CPU_BUDGET_SECONDS["default"])
+        budget_x = label_width + budget * scale
         parts.append(f'<text x="{label_width - 6}" y="{top + row * len(profiles) / 2 + 4}" text-anchor="end" '
                      f'fill="currentColor">{chapter}</text>')
         for offset, profile in enumerate(profiles):
@@ -89,12 +95,14 @@ def time_chart(summaries, chapters):
             width = max(1.0, result["seconds"] * scale)
             parts.append(f'<rect x="{label_width}" y="{y + 2}" width="{width:.1f}" height="{row - 4}" '
                          f'fill="{COLOURS[profile]}"><title>{chapter}, {profile}: {result["seconds"]:.0f} s</title></rect>')
-            parts.append(f'<text x="{label_width + width + 4:.1f}" y="{y + row - 4}" fill="currentColor">'
+            # The seconds go right of the bar, and right of the budget line when it would cross them.
+            label_x = label_width + width + 4
+            if label_x - 4 < budget_x < label_x + LABEL_WIDTH:
+                label_x = budget_x + 4
+            parts.append(f'<text x="{label_x:.1f}" y="{y + row - 4}" fill="currentColor">'
                          f'{result["seconds"]:.0f} s ({profile})</text>')
-        budget = CPU_BUDGET_SECONDS.get(chapter, CPU_BUDGET_SECONDS["default"])
-        x = label_width + budget * scale
-        parts.append(f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{top}" y2="{top + row * len(profiles)}" stroke="currentColor" '
-                     f'stroke-dasharray="3,2"><title>cpu budget {budget} s</title></line>')
+        parts.append(f'<line x1="{budget_x:.1f}" x2="{budget_x:.1f}" y1="{top}" y2="{top + row * len(profiles)}" '
+                     f'stroke="currentColor" stroke-dasharray="3,2"><title>cpu budget {budget} s</title></line>')
     legend_y = len(chapters) * height_per_chapter + 20
     legend = [f'<rect x="{label_width}" y="{legend_y - 9}" width="10" height="10" fill="{COLOURS["cpu"]}"/>',
               f'<text x="{label_width + 14}" y="{legend_y}" fill="currentColor">cpu profile (the outputs you read)</text>',

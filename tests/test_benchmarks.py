@@ -64,6 +64,26 @@ def test_statistics_page_shows_only_profiles_that_ran(tmp_path):
     assert "neuron_test_acc" not in text  # readers get words; the glue names stay in benchmarks/results/
 
 
+def test_a_bar_label_is_never_crossed_by_the_budget_line(tmp_path):
+    # 140 s against a 150 s budget: the label right after the bar would sit on the budget line.
+    summary = {"profile": "cpu", "machine": {"platform": "Linux", "python": "3.11", "torch": "2.x", "cpu_count": 2,
+                                             "gpu": None},
+               "chapters": {chapter: {"seconds": seconds, "values": {}, "parameters": {}, "problems": []}
+                            for chapter, seconds in (("01_neuron", 140.0), ("02_forward", 10.0), ("06_mlp", 400.0))}}
+    (tmp_path / "cpu.json").write_text(json.dumps(summary))
+    svg = statistics_page.time_chart(statistics_page.load(tmp_path), list(summary["chapters"]))
+    budgets = [float(x) for x in re.findall(r'<line x1="([0-9.]+)"[^>]*><title>cpu budget', svg)]
+    labels = [float(x) for x in re.findall(r'<text x="([0-9.]+)" y="[0-9.]+" fill="currentColor">[0-9]+ s \(cpu\)', svg)]
+    assert len(budgets) == len(labels) == 3
+    for budget, label in zip(budgets, labels):
+        assert not label - 4 < budget < label + statistics_page.LABEL_WIDTH, (budget, label)
+
+
+def test_a_number_in_scientific_notation_cannot_wrap_inside_itself():
+    assert statistics_page._number(1.2e-07) == "1.2e\u201107"
+    assert "-" not in statistics_page._number(-3e-09)[1:] and statistics_page._number(0.25) == "0.25"
+
+
 def test_every_headline_value_is_named_in_words():
     assert {chapter: list(names) for chapter, names in HEADLINES.items()} == {
         chapter: list(names) for chapter, names in EXPECTED.items()}
