@@ -4,8 +4,9 @@ Chapter 7 (07_cnn) trains article A's CNN twice with its seed: once with the art
 (500-50-50-10-10-5) and once with its two 10-wide layers widened to 50 (500-50-50-50-50-5), each on the
 first five Fashion-MNIST classes (``article_train_size`` training images, ``article_epochs`` epochs of Adam at
 1e-3, batches of 64) and tested on 2,500 test images of those classes. This study repeats that cell for twenty
-seeds: the code below is the chapter's, copied (the chapter keeps it visible to teach it), and the tests check
-that the chapter's glued values equal this study's entry for seed 0.
+seeds: the code below is the chapter's, copied (the chapter keeps it visible to teach it; Fashion-MNIST is
+loaded by studies/_fashion.py, shared with the chapter's other studies), and the tests check that the
+chapter's glued values equal this study's entry for seed 0.
 
 Per seed and head: the test accuracy and the mean number of non-zero values the last Linear layer receives per
 test image; and whether the widened head is ahead (a strictly higher test accuracy). About 8 s per seed on
@@ -29,8 +30,8 @@ def run(seed, article_train_size, article_epochs):
     from torch.nn import functional as F
 
     import nbcode
-    from nbcode.data import load_fashion_mnist
     from nbcode.train import fit
+    from studies import _fashion
 
     device = nbcode.setup(seed, "cpu")
 
@@ -46,7 +47,7 @@ def run(seed, article_train_size, article_epochs):
             layers += [nn.Linear(n_in, n_out), nn.ReLU(), nn.Dropout(0.05)]
         return [*layers, nn.Linear(widths[-2], widths[-1])]
 
-    fashion = load_fashion_mnist(val_size=5000, device=device)
+    fashion = _fashion.load(device)
 
     def first_classes(split, n_classes, size=None):
         images, labels = split.tensors

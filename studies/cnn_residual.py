@@ -5,8 +5,9 @@ image, ``residual_blocks`` blocks of two 3x3 convolutions with batch norm (``res
 stem, twice as many in the blocks) and global average pooling, one without shortcuts (plain) and one with
 them (residual). Both train with the recipe of the chapter's MLP-against-CNN cell on the first
 ``residual_train_size`` images of the shuffled training split for ``residual_epochs`` epochs. This study
-repeats that cell for ten seeds: the code below is the chapter's, copied (the chapter keeps it visible to teach
-it), and the tests check that the chapter's glued values equal this study's entry for seed 0.
+repeats that cell for ten seeds: the code is the chapter's, copied (the chapter keeps it visible to teach it;
+the loading and the recipe are in studies/_fashion.py, shared with the chapter's other studies), and the tests
+check that the chapter's glued values equal this study's entry for seed 0.
 
 Per seed and network: the test accuracy and the last epoch's training loss; and whether the residual network
 ends with the lower training loss and with the higher test accuracy. About 7 s per seed on one core of the
@@ -24,31 +25,15 @@ GLUE = {"cnn_plain_deep_acc": "plain_acc", "cnn_residual_deep_acc": "residual_ac
 
 def run(seed, residual_train_size, residual_epochs, residual_blocks, residual_width):
     """The chapter's plain-against-residual cell, with ``seed``, on the CPU."""
-    import torch
     from torch import nn
     from torch.nn import functional as F
 
     import nbcode
-    from nbcode import metrics
-    from nbcode.data import load_fashion_mnist
-    from nbcode.train import evaluate, fit, one_cycle_sgd
+    from studies import _fashion
 
     device = nbcode.setup(seed, "cpu")
-    fashion = load_fashion_mnist(val_size=5000, device=device)
-
-    def normalised(splits):
-        mean, std = splits.train.tensors[0].mean(), splits.train.tensors[0].std()
-        return [((split.tensors[0] - mean) / std, split.tensors[1]) for split in (splits.train, splits.val, splits.test)]
-
-    train, val, test = normalised(fashion)
-
-    def train_and_test(build, train_data, epochs, run_seed):
-        torch.manual_seed(run_seed)
-        model = build().to(device, memory_format=torch.channels_last)
-        optimizer, schedule = one_cycle_sgd(model, 0.1, epochs, len(train_data[0]), 128, weight_decay=5e-4)
-        history = fit(model, F.cross_entropy, optimizer, train_data, epochs=epochs, batch_size=128,
-                      scheduler=schedule, progress=False)
-        return evaluate(model, test, metrics={"acc": metrics.accuracy})["acc"], history["train_loss"][-1]
+    fashion = _fashion.load(device)
+    train, val, test = _fashion.normalised(fashion)
 
     class Block(nn.Module):
         def __init__(self, c_in, c_out, stride=1, residual=True):
@@ -82,7 +67,8 @@ def run(seed, residual_train_size, residual_epochs, residual_blocks, residual_wi
     residual_train = (train[0][:residual_train_size], train[1][:residual_train_size])
     measured = {}
     for name, residual in (("plain", False), ("residual", True)):
-        accuracy, loss = train_and_test(lambda: deep_cnn(residual), residual_train, residual_epochs, seed)
+        accuracy, loss = _fashion.train_and_test(lambda: deep_cnn(residual), residual_train, test,
+                                                 residual_epochs, seed, device)
         # the loss to four significant digits, as the chapter glues it
         measured |= {f"{name}_acc": round(accuracy, 4), f"{name}_train_loss": float(nbcode.significant(loss, 4))}
     measured["residual_lower_loss"] = measured["residual_train_loss"] < measured["plain_train_loss"]

@@ -3,9 +3,10 @@
 Chapter 7 (07_cnn) trains an MLP 784-256-128-10 and its CNN (width 16) once each with its seed, both with the
 CNN's recipe (one-cycle SGD with Nesterov momentum, peak rate 0.1, batches of 128, weight decay 5e-4) on the
 first ``compare_train_size`` images of the shuffled training split for ``compare_epochs`` epochs, and tests
-both on the 10,000 test images. This study repeats that cell for ten seeds: the code below is the chapter's,
-copied (the chapter keeps it visible to teach it), and the tests check that the chapter's glued values equal
-this study's entry for seed 0.
+both on the 10,000 test images. This study repeats that cell for ten seeds: the code is the chapter's, copied
+(the chapter keeps it visible to teach it; the loading and the recipe are in studies/_fashion.py, shared with
+the chapter's other studies), and the tests check that the chapter's glued values equal this study's entry for
+seed 0.
 
 Per seed: each model's test accuracy, and whether the CNN is ahead (a strictly higher test accuracy). About
 10 s per seed on one core of the recording machine.
@@ -21,33 +22,16 @@ GLUE = {"cnn_vs_mlp_mlp_acc": "mlp_acc", "cnn_vs_mlp_cnn_acc": "cnn_acc"}
 
 def run(seed, compare_train_size, compare_epochs, cnn_width):
     """The chapter's MLP-against-CNN cell, with ``seed``, on the CPU."""
-    import torch
     from torch import nn
-    from torch.nn import functional as F
 
     import nbcode
-    from nbcode import metrics
-    from nbcode.data import load_fashion_mnist
     from nbcode.models import make_cnn
-    from nbcode.train import evaluate, fit, one_cycle_sgd
+    from studies import _fashion
 
     device = nbcode.setup(seed, "cpu")
-    fashion = load_fashion_mnist(val_size=5000, device=device)
-
-    def normalised(splits):
-        mean, std = splits.train.tensors[0].mean(), splits.train.tensors[0].std()
-        return [((split.tensors[0] - mean) / std, split.tensors[1]) for split in (splits.train, splits.val, splits.test)]
-
-    train, val, test = normalised(fashion)
+    fashion = _fashion.load(device)
+    train, val, test = _fashion.normalised(fashion)
     compare_train = (train[0][:compare_train_size], train[1][:compare_train_size])
-
-    def train_and_test(build, train_data, epochs, run_seed):
-        torch.manual_seed(run_seed)
-        model = build().to(device, memory_format=torch.channels_last)
-        optimizer, schedule = one_cycle_sgd(model, 0.1, epochs, len(train_data[0]), 128, weight_decay=5e-4)
-        history = fit(model, F.cross_entropy, optimizer, train_data, epochs=epochs, batch_size=128,
-                      scheduler=schedule, progress=False)
-        return evaluate(model, test, metrics={"acc": metrics.accuracy})["acc"], history["train_loss"][-1]
 
     def mlp():
         return nn.Sequential(nn.Flatten(), nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 128), nn.ReLU(),
@@ -55,6 +39,7 @@ def run(seed, compare_train_size, compare_epochs, cnn_width):
 
     measured = {}
     for name, build in (("mlp", mlp), ("cnn", lambda: make_cnn(cnn_width))):
-        measured[f"{name}_acc"] = round(train_and_test(build, compare_train, compare_epochs, seed)[0], 4)
+        accuracy = _fashion.train_and_test(build, compare_train, test, compare_epochs, seed, device)[0]
+        measured[f"{name}_acc"] = round(accuracy, 4)
     measured["cnn_ahead"] = measured["cnn_acc"] > measured["mlp_acc"]
     return measured
