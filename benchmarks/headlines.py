@@ -19,11 +19,11 @@ import argparse
 HEADLINES = {
     "01_neuron": {
         "neuron_test_acc": ("test accuracy of one sigmoid neuron (logistic regression) on the breast-cancer table",
-                            "seed 0"),
+                            "seed 0 (study neuron_seeds: seeds 0-9)"),
         "moons_hidden_acc": ("two-moons test accuracy (300 new points) of a network with one hidden layer of 8 tanh "
-                             "units", "seed 0"),
+                             "units", "seed 0 (study neuron_seeds: seeds 0-9)"),
         "moons_neuron_acc": ("two-moons test accuracy (300 new points) of a single neuron, a straight boundary",
-                             "seed 0"),
+                             "seed 0 (study neuron_seeds: seeds 0-9)"),
     },
     "02_forward": {
         "forward_max_abs_diff": ("largest absolute difference of a two-layer ReLU network by loops and matrices "
@@ -49,7 +49,7 @@ HEADLINES = {
     },
     "05_training": {
         "training_test_f1": ("test F1 (malignant positive) of a two-hidden-layer ReLU classifier on the "
-                             "breast-cancer table", "seed 0"),
+                             "breast-cancer table", "seed 0 (study training_seeds: seeds 0-9)"),
         "training_articleA_f1_example": ("article A's F1 counting on the chapter's fixed eight three-class "
                                          "predictions", "exact (no randomness)"),
         "training_adam_uncorrected_1": ("Adam's step without bias correction over the corrected one, for a steady "
@@ -70,19 +70,17 @@ HEADLINES = {
         "training_whitening_stretch": ("how far whitening stretches the direction of least variance",
                                        "the fixed split"),
         "training_decay_top_share": ("share of weight decay's own steps that goes to the 1% of parameters with "
-                                     "the largest such steps", "seed 0"),
+                                     "the largest such steps", "seed 0 (study training_seeds: seeds 0-9)"),
         "training_decay_top_zero_at_start": ("how many of those parameters had a zero gradient at the first step",
-                                             "seed 0"),
+                                             "seed 0 (study training_seeds: seeds 0-9)"),
         "training_decay_own_ratio": ("decay's own steps as a share of the change it makes to the weights' norm",
-                                     "seed 0"),
-        "training_decay_eps_median": ("median fraction of the learning rate that the decay alone moves a "
-                                      "zero-gradient weight", "seed 0"),
+                                     "seed 0 (study training_seeds: seeds 0-9)"),
         "training_ex4_mistake_difference": ("difference in held-out mistakes between choosing the epoch by "
                                             "validation loss and by validation F1", "seeds 0-4"),
     },
     "06_mlp": {
         "mlp_tabular_test_f1": ("test F1 (malignant positive) of a small 30-32-32-2 MLP on the breast-cancer table",
-                                "seed 0"),
+                                "seed 0 (study mlp_tabular_seeds: seeds 0-9)"),
         "mlp_articleB_seed_acc": ("MNIST test accuracy of article B's 784-128-10 MLP trained with its own code, "
                                   "5 epochs", "seed 0"),
         "mlp_fast_seed_acc": ("MNIST test accuracy of the same MLP with the fast recipe (one-cycle SGD, 4 epochs)",
@@ -96,8 +94,9 @@ HEADLINES = {
         "conv_max_abs_diff": ("largest absolute difference of a hand-written convolution loop against F.conv2d",
                               "seed 0, random inputs"),
         "cnn_fashion_test_acc": ("Fashion-MNIST test accuracy of the chapter's small batch-norm CNN after 4 epochs",
-                                 "seed 0"),
-        "cnn_mnist_test_acc": ("MNIST test accuracy of the same CNN and recipe after 2 epochs", "seed 0"),
+                                 "seed 0 (study cnn_full_data: seeds 0-4)"),
+        "cnn_mnist_test_acc": ("MNIST test accuracy of the same CNN and recipe after 2 epochs",
+                               "seed 0 (study cnn_full_data: seeds 0-4)"),
         "cnn_receptive_field_5": ("receptive field (side in pixels) of the CNN's second convolution, measured by "
                                   "autograd", "exact (fixed by the architecture; measured on the seed-0 CNN)"),
         "cnn_receptive_field_8": ("receptive field (side in pixels) after the CNN's second pooling, measured by "
@@ -265,27 +264,27 @@ HEADLINES = {
     },
     "12_field_theory": {
         "nngp_kernel_rel_err": ("relative error of 100,000 random width-1024 networks' output covariance against the "
-                                "NNGP kernel", "seed 0"),
+                                "NNGP kernel", "seed 0 (study ft_ensembles: seeds 0-9)"),
         "fieldtheory_kurtosis_slope": ("fitted log-log slope of the output's excess kurtosis against width, one ReLU "
-                                       "layer (theory -1)", "seed 0"),
+                                       "layer (theory -1)", "seed 0 (study ft_ensembles: seeds 0-9)"),
         "ft_bias_err": ("relative error of random ReLU networks' kernel with biases against the bias recursion",
-                        "seed 0"),
+                        "seed 0 (study ft_ensembles: seeds 0-9)"),
         "ft_bias_shift_err": ("relative error of the bias-free kernel plus the best constant against networks with "
-                              "biases", "seed 0"),
+                              "biases", "seed 0 (study ft_ensembles: seeds 0-9)"),
         "ft_kernel_slope_above": ("fitted log-log slope of the two-hidden-layer kernel error against width, above the "
-                                  "noise floor", "seed 0"),
+                                  "noise floor", "seed 0 (study ft_ensembles: seeds 0-9)"),
         "ft_depth_coefficient": ("fitted coefficient c in excess kurtosis = c L/N for deep random ReLU networks "
-                                 "(theory 15)", "seed 0"),
+                                 "(theory 15)", "seed 0 (study ft_ensembles: seeds 0-9)"),
         "ft_crit_variance": ("pre-activation variance at layer 30 of random width-128 ReLU networks at criticality",
-                             "seed 0"),
+                             "seed 0 (study ft_ensembles: seeds 0-9)"),
         "ft_change_slope": ("fitted log-log slope of training's relative parameter change against width (theory "
-                            "-1/2)", "mean over seeds 0-2"),
+                            "-1/2)", "seed 0 (study ft_training: seeds 0-9)"),
         "ft_ntk_change_slope": ("fitted log-log slope of training's relative neural-tangent-kernel change against "
-                                "width", "mean over seeds 0-2"),
+                                "width", "seed 0 (study ft_training: seeds 0-9)"),
         "ft_gap_relative_widest": ("trained width-16,384 network's gap to its linear (NTK) model, relative to "
-                                   "training's change", "mean over seeds 0-2"),
+                                   "training's change", "seed 0 (study ft_training: seeds 0-9)"),
         "ft_kreg_gap_widest": ("trained width-16,384 network's gap to NTK kernel regression, relative to training's "
-                               "change", "mean over seeds 0-2"),
+                               "change", "seed 0 (study ft_training: seeds 0-9)"),
     },
 }
 

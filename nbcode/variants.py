@@ -116,10 +116,10 @@ VARIANTS = {
         "smoke": {"ensemble_size": 20_000, "kurtosis_widths": [2, 4, 8], "kernel_ensemble_size": 20_000,
                   "kernel_width": 64, "deep_widths": [4, 16], "deep_ensemble_sizes": [100_000, 200_000],
                   "depth_ensemble_size": 5_000, "depth_widths": [32], "depths": [1, 2],
-                  "deep_seeds": 2, "training_widths": [16, 64], "training_steps": 100},
+                  "training_widths": [16, 64], "training_steps": 100},
         "cpu": {"seed": 0, "device": "auto", "ensemble_size": 400_000, "kurtosis_widths": [2, 4, 8, 16, 32, 64, 128],
                 "kernel_ensemble_size": 100_000, "kernel_width": 1024, "deep_widths": [4, 8, 16, 64, 256],
-                "deep_ensemble_sizes": [1_000_000, 1_000_000, 1_000_000, 250_000, 16_000], "deep_seeds": 5,
+                "deep_ensemble_sizes": [1_000_000, 1_000_000, 1_000_000, 250_000, 16_000],
                 "depth_ensemble_size": 100_000, "depth_widths": [32, 64, 128], "depths": [1, 2, 4, 8],
                 "training_widths": [16, 64, 256, 1024, 4096, 16384], "training_steps": 2000},
         # Unmeasured: ten times the cpu ensembles, and one more width in each study.
@@ -138,8 +138,13 @@ def _ranges(smoke, cpu):
 
 # chapter -> glued name -> profile -> (lowest, highest) accepted value.
 EXPECTED = {
-    # Two moons, 300 test points, seeds 0-2: one hidden layer 0.98-0.99, one neuron 0.8667-0.90 (the same
-    # numbers in smoke, which does not shorten this section). The claim is the gap, so both ends are checked.
+    # From the recorded study neuron_seeds (studies/neuron_seeds.py, nbcode/results/neuron_seeds.json: the
+    # chapter's cells at its cpu defaults, seeds 0-9, AMD, pinned numerics; seed 0 is the chapter's run), with
+    # margin: the breast-cancer neuron 0.9737-0.9825 (2-3 mistakes of 114); two moons, 300 test points, one hidden
+    # layer 0.9767-0.9967, one neuron 0.8633-0.90, the hidden layer ahead on 10 of 10 seeds. The moons cell does
+    # not depend on the epochs, so smoke gives the same moons numbers; the neuron after smoke's 2 epochs:
+    # 0.9035-0.9386 over seeds 0-9 (`python -m studies neuron_seeds --smoke --out DIR`). The claim is the gap, so both
+    # ends of the moons ranges are checked.
     "01_neuron": {
         "neuron_test_acc": _ranges((0.85, 1.0), (0.95, 1.0)),
         "moons_hidden_acc": _ranges((0.95, 1.0), (0.95, 1.0)),
@@ -162,8 +167,11 @@ EXPECTED = {
         "backprop_accumulation_max_abs_diff": _ranges((0.0, 1e-12), (0.0, 1e-12)),
         "backprop_saved_bytes_no_grad": _ranges((0, 0), (0, 0)),
     },
-    # Test F1 with malignant as the positive class, 12 training seeds (pinned numerics): 0.9398-0.9524 after
-    # 40 epochs, 0.8916-0.9286 after 3.
+    # Seed-dependent values from the recorded study training_seeds (studies/training_seeds.py,
+    # nbcode/results/training_seeds.json: the chapter's classifier runs at its cpu defaults, seeds 0-9, AMD,
+    # pinned numerics; seed 0 is the chapter's run), with margin. Test F1 with malignant as the positive class
+    # 0.9398-0.9524 after 40 epochs; smoke (3 epochs, `python -m studies training_seeds --smoke --out DIR`, seeds
+    # 0-9) 0.8916-0.9286.
     "05_training": {
         "training_test_f1": _ranges((0.85, 1.0), (0.92, 1.0)),
         # Article A's F1 counting on the chapter's fixed three-class example: exactly 2 TP, 4 FP, 0 FN.
@@ -182,18 +190,21 @@ EXPECTED = {
         "training_condition_whitened": _ranges((0.99, 1.01), (0.99, 1.01)),
         "training_condition_whitened_val": _ranges((100, 140), (100, 140)),
         "training_whitening_stretch": _ranges((85, 100), (85, 100)),
-        # Article A's decay, seeds 0, 1, 2 (cpu; smoke seed 0): the 1% of parameters with the largest own decay
-        # steps get 0.85, 0.85, 0.77 of them (smoke 0.73), all 62 with a zero gradient at the first step; the own
-        # steps are 0.10, 0.092, 0.037 of the change in norm (smoke 0.2); the median fraction of eta that the
-        # decay alone moves a zero-gradient weight, 0.36, 0.40, 0.40 (smoke 0.37). Exercise 4 (seeds 0-4 whatever
-        # the chapter's seed): held-out mistakes 4 by loss, 3 by F1 (smoke 2 and 14).
-        "training_decay_top_share": _ranges((0.3, 1.0), (0.5, 1.0)),
-        "training_decay_top_zero_at_start": _ranges((31, 62), (31, 62)),
+        # Article A's decay, study training_seeds (seeds 0-9; smoke the same seeds under its SMOKE settings): the
+        # 1% of parameters with the largest own decay steps get 0.53-0.91 of them (smoke 0.52-0.82), and 61-62 of
+        # those 62 had a zero gradient at the first step (smoke 62); the own steps are 0.035-0.15 of the change in
+        # norm (smoke 0.20-0.40). The median fraction of eta by which the decay alone moves a weight whose gradient
+        # is zero at the end has no range: 0.36-0.41 where there are such weights, but on 2 of the 10 seeds there
+        # are none (0-401 such parameters). Exercise 4 is the chapter's own cell over seeds 0-4, whatever the
+        # chapter's seed (not a range over seeds): held-out mistakes 4 by loss, 3 by F1 (smoke 2 and 14).
+        "training_decay_top_share": _ranges((0.3, 1.0), (0.4, 1.0)),
+        "training_decay_top_zero_at_start": _ranges((50, 62), (50, 62)),
         "training_decay_own_ratio": _ranges((0.0, 1.0), (0.0, 0.5)),
-        "training_decay_eps_median": _ranges((0.1, 0.9), (0.1, 0.9)),
         "training_ex4_mistake_difference": _ranges((0, 280), (0, 2)),
     },
-    # 12 seeds, malignant F1: tabular 0.9286-0.9639 (40 epochs), 0.8108-0.95 (3). The chapter's own runs of
+    # The small tabular MLP's malignant F1, from the recorded study mlp_tabular_seeds (studies/mlp_tabular_seeds.py,
+    # seeds 0-9, AMD, pinned numerics; seed 0 is the chapter's run) with margin: 0.9286-0.9639 after 40 epochs;
+    # smoke (3 epochs, `python -m studies mlp_tabular_seeds --smoke --out DIR`) 0.8108-0.95. The chapter's own runs of
     # article B's code and the fast recipe are entries of the study mnist_recipes (seeds 0-9, AMD): article B's
     # code 0.9721-0.9749 (5 epochs; one epoch, the smoke profile, 0.9455 on seed 0), the fast recipe
     # 0.9787-0.9815 (4 epochs; 0.978 is the issue's floor for the mean; one epoch 0.9605); the fast recipe's
@@ -207,8 +218,11 @@ EXPECTED = {
         "mlp_fast_test_acc": _ranges((0.978, 1.0), (0.978, 1.0)),
         "mlp_fast_worst_above_articleB_best": _ranges((0.0, 0.02), (0.0, 0.02)),
     },
-    # 3 seeds: Fashion 0.9124-0.9132 after 4 epochs, 0.8853-0.8904 after 1; MNIST 0.9901-0.9907
-    # after 2 (the cpu profile), 0.9917 after 3 (seed 0), 0.9880-0.9888 after 1.
+    # The CNN on the whole training splits (Fashion-MNIST 4 epochs, MNIST 2): the recorded study cnn_full_data
+    # (studies/cnn_full_data.py, nbcode/results/cnn_full_data.json: the chapter's two cells at its cpu defaults,
+    # seeds 0-4, five since one seed costs about 3 minutes, AMD, pinned numerics; seed 0 is the chapter's run):
+    # Fashion 0.9101-0.9151, MNIST 0.9904-0.9919 (81-96 errors); each cpu floor lies about 0.005 below its
+    # lowest seed. Smoke (1 epoch each) keeps loose floors.
     # The three small comparisons run once in the chapter, with its seed; their ranges come from the recorded
     # studies (nbcode/results/cnn_*.json, AMD, the chapter's run being each study's seed 0) with margin:
     # cnn_article_head, 20 seeds: article A's head 0.4352-0.7416, widened 0.5804-0.7748, the widened head ahead on
@@ -225,7 +239,7 @@ EXPECTED = {
     # GPU run settles a rate for both. Not yet measured on a GPU, so its ranges are the cpu ones.
     "07_cnn": {
         "conv_max_abs_diff": _ranges((0.0, 1e-5), (0.0, 1e-5)),
-        "cnn_fashion_test_acc": _ranges((0.85, 1.0), (0.91, 1.0)),
+        "cnn_fashion_test_acc": _ranges((0.85, 1.0), (0.905, 1.0)),
         "cnn_mnist_test_acc": _ranges((0.97, 1.0), (0.985, 1.0)),
         "cnn_receptive_field_5": _ranges((8, 8), (8, 8)),
         "cnn_receptive_field_8": _ranges((10, 10), (10, 10)),
@@ -247,7 +261,7 @@ EXPECTED = {
     # 0.8187-0.8243; the denoiser 0.0139-0.0145 on noisy and 0.0120-0.0124 on clean images, the plain autoencoder
     # 0.0228-0.0252 on noisy ones; the denoiser wins from noise 0.2 on 5 of 5 seeds; probe on the denoiser's codes
     # 0.8044-0.8071 (clean) and 0.7685-0.7789 (noise 0.4); gaps: clean MSE 0.0030-0.0031, clean probe
-    # 0.0127-0.0172, noisy probe 0.0936-0.1613. (An earlier Intel study, seeds 0-2, lies within the same ranges.)
+    # 0.0127-0.0172, noisy probe 0.0936-0.1613.
     # MSEs are bounded above only and accuracies below only, so that longer training (gpu) stays inside. Smoke
     # (1 epoch, seeds 0-2, measured on AMD before the denoiser had a validation split, which does not change its
     # training): 0.0142-0.0148, 0.7361-0.7424, 0.0183-0.0189, 0.0168-0.0178,
@@ -381,25 +395,28 @@ EXPECTED = {
     # Smoke, 4 seeds: kernel error 0.013-0.017, slope -1.11 to -0.89. Cpu: kernel error 0.003,
     # slope -0.98 to -1.02 over seeds 0-2.
     "12_field_theory": {
-        "nngp_kernel_rel_err": _ranges((0.0, 0.05), (0.0, 0.05)),
-        "fieldtheory_kurtosis_slope": _ranges((-1.4, -0.6), (-1.25, -0.75)),
-        # Seeds 0-4 (cpu, re-measured on Intel): kernel error 0.0034-0.0069 (ratio to its sampling error 0.6-1.3),
-        # bias recursion 0.0014-0.0043 (sampling error 0.0048-0.0049), best constant shift 0.032-0.033, kernel slope
-        # above the floor -0.95 to -1.0 (each run's own 5-seed range within -1.05 to -0.95), L/N coefficient 16.0-16.9,
-        # critical variance 0.993-1.01, slopes (3-seed means) -0.52 to -0.55 and -0.70 to -0.75, widest gap to the
-        # linear model (3-seed mean) 0.012-0.017, to kernel regression 0.011-0.016.
-        # Smoke (seeds 0, 1, 2): bias 0.016, 0.0088, 0.0066; shift 0.034, 0.030, 0.030; slope above -1.2, -0.9, -1.1;
-        # coefficient 18.1, 20.3, 12.2; critical variance 1.01, 0.855, 0.802; slopes -0.32, -0.19, -0.36 and -0.60,
-        # -0.29, -0.37; gaps 0.13, 0.079, 0.072 and (kernel regression, unconverged at 100 steps) 0.76, 0.62, 0.64.
-        "ft_bias_err": _ranges((0.0, 0.04), (0.0, 0.012)),
-        "ft_bias_shift_err": _ranges((0.02, 0.06), (0.025, 0.045)),
-        "ft_kernel_slope_above": _ranges((-1.5, -0.6), (-1.2, -0.8)),
-        "ft_depth_coefficient": _ranges((8.0, 30.0), (14.5, 18.5)),
-        "ft_crit_variance": _ranges((0.3, 3.0), (0.9, 1.1)),
-        "ft_change_slope": _ranges((-1.0, 0.5), (-0.65, -0.42)),
-        "ft_ntk_change_slope": _ranges((-1.5, 0.0), (-0.9, -0.55)),
+        # Cpu ranges from the recorded studies ft_ensembles (seeds 0-9: the ensemble cells) and ft_training (seeds
+        # 0-9: the training cell), AMD EPYC, whose seed 0 is the chapter's run, with margin. ft_ensembles: kernel
+        # error 0.0027-0.0072 (at most 1.3 sampling errors), kurtosis slope -1.03 to -0.979, bias recursion
+        # 0.0014-0.0089 (sampling error 0.0048-0.0049), best constant shift 0.031-0.033, kernel slope above the floor
+        # -1.0 to -0.95, L/N coefficient 15.7-16.9, critical variance 0.973-1.01. ft_training: slopes -0.60 to -0.47
+        # (parameters) and -0.82 to -0.66 (kernel), widest gap to the linear model 0.008-0.026, to kernel regression
+        # 0.0073-0.023.
+        "nngp_kernel_rel_err": _ranges((0.0, 0.05), (0.0, 0.015)),
+        "fieldtheory_kurtosis_slope": _ranges((-1.4, -0.6), (-1.1, -0.9)),
+        # Smoke ranges are wide: one seed of tiny ensembles and 100 training steps. Seed 0 (the studies' code with
+        # --smoke, which runs the smoke profile's settings, AMD): kernel error 0.017, kurtosis slope -1.11, bias 0.016,
+        # shift 0.034, slope above -1.2, coefficient 18.1, critical variance 1.01; training slopes -0.44 and -0.67,
+        # gaps 0.22 and (kernel regression, unconverged after 100 steps) 1.2.
+        "ft_bias_err": _ranges((0.0, 0.04), (0.0, 0.015)),
+        "ft_bias_shift_err": _ranges((0.02, 0.06), (0.028, 0.037)),
+        "ft_kernel_slope_above": _ranges((-1.5, -0.6), (-1.1, -0.85)),
+        "ft_depth_coefficient": _ranges((8.0, 30.0), (15.0, 17.8)),
+        "ft_crit_variance": _ranges((0.3, 3.0), (0.94, 1.05)),
+        "ft_change_slope": _ranges((-1.0, 0.5), (-0.68, -0.40)),
+        "ft_ntk_change_slope": _ranges((-1.5, 0.0), (-0.92, -0.58)),
         "ft_gap_relative_widest": _ranges((0.0, 0.5), (0.0, 0.04)),
-        "ft_kreg_gap_widest": _ranges((0.0, 1.5), (0.0, 0.04)),
+        "ft_kreg_gap_widest": _ranges((0.0, 1.5), (0.0, 0.035)),
     },
 }
 
