@@ -192,18 +192,18 @@ HEADLINES = {
                                    "attention functions", "seed 0, random inputs"),
         "block_max_abs_diff": ("largest absolute difference of hand-built LayerNorm and Transformer blocks against "
                                "PyTorch's", "seed 0, random inputs"),
-        "residual_gradient_ratio_max": ("input-gradient norm of 24 fresh blocks without residual connections over "
-                                        "that with them", "largest over seeds 0-2"),
+        "residual_gradient_ratio": ("input-gradient norm of 24 fresh blocks without residual connections over that "
+                                    "with them", "seed 0 (study transformer_residual: seeds 0-9)"),
         "seq2seq_overlap_before": ("share of the 1,000 digit-reversal test strings also drawn for training, before "
-                                   "dropping", "seed 0"),
+                                   "dropping", "seed 0 (study transformer_training: seeds 0-4)"),
         "seq2seq_overlap_after": ("share of the 1,000 digit-reversal test strings among those actually trained on",
                                   "seed 0 (zero by construction)"),
         "seq2seq_exact_match": ("share of 1,000 held-out digit strings the encoder-decoder Transformer reverses "
-                                "exactly", "seed 0"),
+                                "exactly", "seed 0 (study transformer_training: seeds 0-4)"),
         "charlm_val_loss": ("validation loss (nats per character) of the character-level Transformer on Tiny "
-                            "Shakespeare", "seed 0"),
+                            "Shakespeare", "seed 0 (study transformer_training: seeds 0-4)"),
         "charlm_test_loss": ("test loss (nats per character) of that character model, measured once after training",
-                             "seed 0"),
+                             "seed 0 (study transformer_training: seeds 0-4)"),
         "pretrained_probe_test_acc": ("sentiment test accuracy of a linear probe on frozen MiniLM embeddings, all "
                                       "8,528 labels", "no seed (deterministic given the fixed split)"),
         "pretrained_bow_test_acc": ("sentiment test accuracy of logistic regression on bag-of-words features, all "

@@ -94,8 +94,8 @@ VARIANTS = {
     "10_transformer": {
         "smoke": {"seq2seq_steps": 300, "charlm_steps": 100, "pretrained_train_size": 200, "probe_label_counts": [50, 100],
                   "probe_subsamples": 2, "finetune_epochs": 1},
-        "cpu": {"seed": 0, "device": "auto", "model_size": 64, "seq2seq_steps": 1000, "seq2seq_learning_rate": 3e-3,
-                "max_digits": 12, "charlm_context": 64, "charlm_size": 128, "charlm_layers": 3, "charlm_steps": 400,
+        "cpu": {"seed": 0, "device": "auto", "model_size": 64, "seq2seq_steps": 500, "seq2seq_learning_rate": 3e-3,
+                "max_digits": 12, "charlm_context": 64, "charlm_size": 128, "charlm_layers": 3, "charlm_steps": 340,
                 "charlm_batch_size": 32, "charlm_learning_rate": 8e-3, "charlm_dropout": 0.0,
                 "pretrained_train_size": 8528, "probe_label_counts": [100, 1000], "probe_subsamples": 5,
                 "finetune_epochs": 0},
@@ -322,16 +322,21 @@ EXPECTED = {
         "range_gru_nobias_acc": _ranges((0.2, 0.32), (0.2, 0.32)),
         "range_gru_nobias_final_loss": _ranges((1.35, 1.45), (1.35, 1.42)),
     },
-    # Where these ranges come from (cpu, seeds 0-2, pinned numerics, scratch runs of the chapter's cells).
-    # Sequence to sequence, 1,000 steps (AMD): exact match 1.000 on each; test strings among those drawn for training
-    # 5.5%, 7.6%, 5.3% (at 1,500 steps, earlier: 6.8-9.1%; expected about 8.5% at 1,500). Character model, 400 steps
-    # at peak rate 8e-3 (AMD): validation 1.852, 1.879, 1.857, test 1.913, 1.917, 1.913 nats per character (the
-    # issue: aim 2.0, never a threshold above 2.2); 500 steps at 5e-3: 1.830, 1.825, 1.817; 400 at 5e-3, seed 0:
-    # 1.908; the earlier 1,000 steps at 2e-3: 1.767-1.773 and 1.830-1.846. Both were shortened for the 4-minute
-    # budget: at 1,500 and 1,000 steps they had cost 48 and 149 s of the chapter's 349 s on an idle AMD machine.
-    # Full-label probes: deterministic given the split and the embeddings (MiniLM 0.7545-0.7563, depending on which
-    # C the last bits of the embeddings tip the validation choice to; bag of words 0.7638). Subsampled, C chosen on
-    # as many validation snippets as training labels (Intel, a scratch run of the probe cell; seed 0 as committed):
+    # Where these ranges come from: the chapter's recorded studies (nbcode/results, cpu defaults, pinned numerics,
+    # AMD EPYC; seed 0 of each is the chapter's own run).
+    # transformer_training, seeds 0-4 (5 seeds: one seed of both models costs over a minute). The encoder-decoder
+    # at 500 steps: test strings among those drawn for training 0.029, 0.046, 0.035, 0.030, 0.028, among those
+    # trained on 0 (by construction); exact match 1.000, 1.000, 0.999, 1.000, 1.000. The character model at 340
+    # steps, peak rate 8e-3: validation 1.915, 1.919, 1.912, 1.907, 1.924, test 1.955, 1.954, 1.963, 1.954, 1.968
+    # nats per character (the issue: aim 2.0, never a threshold above 2.2); its last checkpoint the lowest on 5 of 5.
+    # Both were shortened for the chapter's 240-s budget (issue 29: at 1,000 and 400 steps they took 44 and 74 s
+    # of its 265 s at cpu defaults on this AMD machine).
+    # transformer_residual, seeds 0-9 (the chapter's cell): gradient ratio without / with residuals 3.4e-5 to
+    # 9.2e-3 (norm with residuals 21.6-33.5); the ceiling 0.05 is about five times the largest, since the ratio
+    # spans orders of magnitude from seed to seed.
+    # Full-label probes: no seed enters them (a fixed split, the same embeddings up to rounding): MiniLM 0.7545 and
+    # bag of words 0.7638 as the chapter prints them, with margin for another processor's rounding tipping which C
+    # the validation split chooses.
     # Few-label probes: the study transformer_probes (nbcode/results, seeds 0-9 on AMD, seed 0 = the chapter),
     # C chosen by validation log loss among classifiers that do not give every validation snippet one class.
     # Over the ten seeds: 100 labels MiniLM mean 0.642-0.680, lowest draw 0.559-0.673, highest 0.664-0.703; bag
@@ -339,14 +344,13 @@ EXPECTED = {
     # lowest 0.701-0.719, highest 0.729-0.744; bag of words mean 0.648-0.658, lowest 0.630-0.651, highest
     # 0.658-0.678. No draw of the 50 chose a one-class classifier (by validation accuracy, as before: 2 of 50
     # MiniLM draws, test accuracy 0.50). The ranges below hold these with a margin of about 0.02.
-    # Residual-free / residual gradient ratio, GELU block, seeds 0-2 in the chapter's own cell: 3.2e-4 to 8.2e-4.
     # Smoke: overlap 0.016, exact match 0.994, probes 0.58-0.68 (MiniLM) and 0.55-0.57 (bag of words).
     # The gpu profile (aim: 1.5 nats) has not been measured on a GPU yet; its ranges are the cpu ones.
     "10_transformer": {
         "attention_max_abs_diff": _ranges((0.0, 1e-5), (0.0, 1e-5)),
         "block_max_abs_diff": _ranges((0.0, 1e-5), (0.0, 1e-5)),
-        "residual_gradient_ratio_max": _ranges((0.0, 1e-2), (0.0, 1e-2)),
-        "seq2seq_overlap_before": _ranges((0.0, 0.07), (0.04, 0.13)),
+        "residual_gradient_ratio": _ranges((0.0, 0.05), (0.0, 0.05)),
+        "seq2seq_overlap_before": _ranges((0.0, 0.07), (0.015, 0.07)),
         "seq2seq_overlap_after": _ranges((0.0, 0.0), (0.0, 0.0)),
         "seq2seq_exact_match": _ranges((0.05, 1.0), (0.95, 1.0)),
         "charlm_val_loss": _ranges((0.0, 2.6), (0.0, 2.0)),
