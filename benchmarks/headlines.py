@@ -73,12 +73,19 @@ HEADLINES = {
                                      "the largest such steps", "seed 0 (study training_seeds: seeds 0-9)"),
         "training_decay_top_zero_at_start": ("how many of those parameters had a zero gradient at the first step",
                                              "seed 0 (study training_seeds: seeds 0-9)"),
+        "training_decay_zero_at_start": ("how many of all the classifier's parameters had a zero gradient at the "
+                                         "first step", "seed 0 (study training_seeds: seeds 0-9)"),
         "training_decay_own_ratio": ("decay's own steps as a share of the change it makes to the weights' norm",
                                      "seed 0 (study training_seeds: seeds 0-9)"),
         "training_ex4_mistake_difference": ("difference in held-out mistakes between choosing the epoch by "
                                             "validation loss and by validation F1", "seeds 0-4"),
     },
     "06_mlp": {
+        "mlp_articleA_sigmoid_block_shrink": ("factor by which the backward signal shrinks through one Linear and "
+                                              "sigmoid block of article A's fresh network",
+                                              "seed 0 (study mlp_block_gradients: seeds 0-9)"),
+        "mlp_articleA_relu_block_shrink": ("the same factor through one Linear and ReLU block",
+                                           "seed 0 (study mlp_block_gradients: seeds 0-9)"),
         "mlp_tabular_test_f1": ("test F1 (malignant positive) of a small 30-32-32-2 MLP on the breast-cancer table",
                                 "seed 0 (study mlp_tabular_seeds: seeds 0-9)"),
         "mlp_articleB_seed_acc": ("MNIST test accuracy of article B's 784-128-10 MLP trained with its own code, "

@@ -199,6 +199,9 @@ EXPECTED = {
         # chapter's seed (not a range over seeds): held-out mistakes 4 by loss, 3 by F1 (smoke 2 and 14).
         "training_decay_top_share": _ranges((0.3, 1.0), (0.4, 1.0)),
         "training_decay_top_zero_at_start": _ranges((50, 62), (50, 62)),
+        # The base rate beside it: of all 6,274 parameters, 220-578 had a zero gradient at the first step over the
+        # study's seeds (427 on seed 0); the first step does not depend on the epochs, so smoke is the same.
+        "training_decay_zero_at_start": _ranges((150, 700), (150, 700)),
         "training_decay_own_ratio": _ranges((0.0, 1.0), (0.0, 0.5)),
         "training_ex4_mistake_difference": _ranges((0, 280), (0, 2)),
     },
@@ -210,7 +213,12 @@ EXPECTED = {
     # 0.9787-0.9815 (4 epochs; 0.978 is the floor for the mean; one epoch 0.9605); the fast recipe's
     # worst run 0.0038 above article B's best. The means and that gap are read from the study's file in
     # every profile, so their ranges guard a re-recorded study.
+    # The backward signal through article A's fresh network, per block (geometric means over its five sigmoid and
+    # four ReLU blocks), from the recorded study mlp_block_gradients (seeds 0-9, AMD, pinned numerics; seed 0 is
+    # the chapter's run; no training, so the same in every profile): sigmoid 6.9-7.1, ReLU 2.4-2.5.
     "06_mlp": {
+        "mlp_articleA_sigmoid_block_shrink": _ranges((6.5, 7.5), (6.5, 7.5)),
+        "mlp_articleA_relu_block_shrink": _ranges((2.2, 2.7), (2.2, 2.7)),
         "mlp_tabular_test_f1": _ranges((0.75, 1.0), (0.91, 1.0)),
         "mlp_articleB_seed_acc": _ranges((0.92, 1.0), (0.965, 0.985)),
         "mlp_fast_seed_acc": _ranges((0.95, 1.0), (0.975, 1.0)),
