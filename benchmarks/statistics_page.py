@@ -134,8 +134,10 @@ def page(results=RESULTS):
         if profile in summaries:
             summary = summaries[profile]
             total = sum(result["seconds"] for result in summary["chapters"].values())
+            # A run recorded otherwise than alone on its machine says how, in its summary's "conditions".
+            conditions = summary.get("conditions", "one after the other, each in a fresh kernel")
             lines.append(f"- **{profile}**: {machine_words(summary['machine'])}; {total / 60:.1f} minutes for "
-                         f"{len(summary['chapters'])} chapters, one after the other, each in a fresh kernel.")
+                         f"{len(summary['chapters'])} chapters, {conditions}.")
         else:
             lines.append(f"- **{profile}**: not yet run; there are no numbers to show.")
     lines.append("")

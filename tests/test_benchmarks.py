@@ -62,6 +62,11 @@ def test_statistics_page_shows_only_profiles_that_ran(tmp_path):
     assert "<title>01_neuron, cpu: 10 s</title>" in text  # the bar, with its seconds
     assert "2 CPU cores without a GPU" in text and text.count("not yet run; there are no numbers") == 1
     assert "neuron_test_acc" not in text  # readers get words; the glue names stay in benchmarks/results/
+    assert "1 chapters, one after the other, each in a fresh kernel." in text
+    summary["conditions"] = "one after the other, with a second run beside it on the other core"
+    (tmp_path / "cpu.json").write_text(json.dumps(summary))
+    assert "1 chapters, one after the other, with a second run beside it on the other core." in (
+        statistics_page.page(tmp_path))
 
 
 def test_a_bar_label_is_never_crossed_by_the_budget_line(tmp_path):
