@@ -296,16 +296,18 @@ EXPECTED = {
         "dae_probe_noisy_gap": {"smoke": (0.001, 0.15), "cpu": (0.06, 0.22), "gpu": (0.001, 0.3)},
     },
     # Sentiment classifiers (cpu: 10 epochs; smoke: 1): the recorded study rnn_sentiment_seeds (nbcode/results/,
-    # seeds 0-4, AMD, pinned numerics; its seed 0 is the chapter's run). Article A's sizes: every step 0.6476, 0.672, 0.6682, 0.6551, 0.6748;
-    # last padded column 0.5005, 0.5033, 0.5005, 0.5014, 0.5005; the fix 0.6926, 0.6748, 0.6579, 0.6279, 0.7151. State size 64: RNN
+    # seeds 0-4, AMD, pinned numerics; its seed 0 is the chapter's run). Article A's sizes, each batch padded to its
+    # longest snippet: every step 0.6664, 0.6654, 0.6795, 0.6664, 0.6232;
+    # last padded column 0.4977, 0.4967, 0.4939, 0.5005, 0.4986; the fix 0.6926, 0.6748, 0.6579, 0.6279, 0.7151. State size 64: RNN
     # 0.6926, 0.7076, 0.672, 0.6963, 0.7001; LSTM 0.747, 0.7273, 0.7432, 0.7507, 0.7366; GRU 0.7451, 0.7301, 0.7245, 0.7535, 0.7357; pooled RNN
     # 0.7357, 0.7366, 0.7376, 0.7535, 0.7488. Cpu ranges: the study's values with margin (about 0.02 below the lowest; the
-    # last padded column, chance on a balanced test set, within 0.05 of 0.5). Smoke (seed 0, 1 epoch): SMOKE_NOTE.
+    # last padded column, chance on a balanced test set, within 0.05 of 0.5). Smoke (seed 0, 1 epoch, near chance): every step 0.5005,
+    # last padded 0.4995, the fix 0.5473; RNN 0.5483, LSTM 0.5708, GRU 0.5623, pooled 0.5933.
     "09_rnn": {
         "rnn_scratch_max_abs_diff": _ranges((0.0, 1e-6), (0.0, 1e-6)),
         "lstm_scratch_max_abs_diff": _ranges((0.0, 1e-6), (0.0, 1e-6)),
         "gru_scratch_max_abs_diff": _ranges((0.0, 1e-6), (0.0, 1e-6)),
-        "articleA_rnn_every_step_acc": _ranges((0.45, 0.8), (0.62, 0.7)),
+        "articleA_rnn_every_step_acc": _ranges((0.45, 0.8), (0.6, 0.7)),
         "articleA_rnn_last_padded_acc": _ranges((0.4, 0.6), (0.45, 0.55)),
         "articleA_rnn_fixed_acc": _ranges((0.45, 0.8), (0.57, 0.74)),
         "rnn_test_acc": _ranges((0.51, 1.0), (0.65, 1.0)),
