@@ -139,8 +139,12 @@ HEADLINES = {
                                     "same kernel", "seed 0, random inputs"),
         "ae_test_mse": ("test MSE per pixel of the compact convolutional autoencoder (32-number code), "
                         "Fashion-MNIST", "seed 0 (entry 0 of the study autoencoder_seeds)"),
-        "ae_probe_test_acc": ("test accuracy of a linear classifier on the autoencoder's 32-number codes",
+        "ae_probe_test_acc": ("test accuracy of the book's linear probe on the autoencoder's 32-number codes",
                               "seed 0 (entry 0 of the study autoencoder_seeds)"),
+        "pixel_probe_test_acc": ("test accuracy of the book's linear probe on the 784 raw pixels",
+                                 "no seed changes it (the study fashion_pixel_probe, one run)"),
+        "pixel_probe_C": ("inverse penalty strength C that the probe on raw pixels chose on validation (0.01 to 100)",
+                          "no seed changes it (the study fashion_pixel_probe, one run)"),
         "dae_test_mse": ("test MSE against clean images of the denoising autoencoder given noise of std 0.4",
                          "seed 0 (entry 0 of the study autoencoder_seeds)"),
         "dae_clean_mse": ("test MSE of the denoising autoencoder on clean Fashion-MNIST images",

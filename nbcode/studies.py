@@ -58,9 +58,11 @@ class Study:
     def recorded(self):
         """Where and when the study ran, in words."""
         record = self.record
-        return (f"Study {self.name!r}: {len(self.runs)} seeds, recorded {record['date']} on "
-                f"{record['cpu_model']} ({record['cpu_vendor']}), PyTorch {record['torch']}, "
-                f"about {statistics.fmean(self.values('seconds')):.0f} s per seed.")
+        seconds = statistics.fmean(self.values("seconds"))
+        runs = (f"{len(self.runs)} seeds" if len(self.runs) > 1 else "one run (no seed changes it)",
+                f"about {seconds:.0f} s per seed" if len(self.runs) > 1 else f"{seconds:.0f} s")
+        return (f"Study {self.name!r}: {runs[0]}, recorded {record['date']} on {record['cpu_model']} "
+                f"({record['cpu_vendor']}), PyTorch {record['torch']}, {runs[1]}.")
 
     def table(self, keys):
         """Print one row per seed with the measurements ``keys``, then where the study ran."""

@@ -4,7 +4,9 @@ Each module defines what :mod:`nbcode.studies` readers see the results of:
 
 - ``CHAPTER``: the chapter that quotes it (a notebook stem, "06_mlp");
 - ``SETTINGS``: the chapter's cpu-default settings that ``run`` takes, as JSON values;
-- ``SEEDS``: at least 10 seeds, or 5 where one seed costs more than a minute (the chapter says so);
+- ``SEEDS``: at least 10 seeds, or 5 where one seed costs more than a minute (the chapter says so),
+  or ``[0]`` for a study that no seed changes, which then sets ``SEED_FREE = True`` (the tests
+  check that its smoke run gives the same numbers under two seeds);
 - ``SMOKE``: overrides of ``SETTINGS`` under which one seed runs in seconds (the tests run it);
 - ``GLUE``: ``{chapter glue name: measurement}`` that must equal the entry for ``CHAPTER_SEED``
   (0 unless the module says otherwise): the chapter's own run is that entry;

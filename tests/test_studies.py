@@ -42,7 +42,10 @@ def test_a_study_defines_what_the_runner_and_the_tests_need(name):
     missing = [attribute for attribute in studies.REQUIRED if not hasattr(study, attribute)]
     assert not missing, f"studies/{name}.py lacks {missing}"
     assert (ROOT / "chapters" / f"{study.CHAPTER}.ipynb").exists()
-    assert len(study.SEEDS) >= 5 and len(set(study.SEEDS)) == len(study.SEEDS)
+    if getattr(study, "SEED_FREE", False):
+        assert study.SEEDS == [0], "a study that no seed changes records one run, seed 0"
+    else:
+        assert len(study.SEEDS) >= 5 and len(set(study.SEEDS)) == len(study.SEEDS)
     assert set(study.SMOKE) <= set(study.SETTINGS), "SMOKE may only change settings the study has"
     assert (study.__doc__ or "").strip(), "say what the study measures, for which chapter, at what cost"
 
@@ -103,6 +106,18 @@ def test_a_study_runs_one_tiny_seed_through_the_runner(name, tmp_path):
     assert smoke["numerics"] == "pinned"
 
 
+@pytest.mark.skipif(not DATA, reason="set NBCODE_DATA to the datasets' folder")
+@pytest.mark.parametrize("name", [name for name in NAMES if getattr(module(name), "SEED_FREE", False)])
+def test_a_seed_free_study_measures_the_same_under_another_seed(name, tmp_path):
+    completed = subprocess.run([sys.executable, "-m", "studies", name, "--smoke", "--seeds", "0", "1", "--out",
+                                str(tmp_path)], cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
+                               capture_output=True, text=True, timeout=300)
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    first, second = ({key: value for key, value in run.items() if key not in ("seed", "seconds")}
+                     for run in json.loads((tmp_path / f"{name}.json").read_text())["runs"])
+    assert first == second, f"studies/{name}.py says no seed changes it, but seeds 0 and 1 measured differently"
+
+
 def test_the_runner_refuses_unknown_studies_and_smoke_results_in_the_package():
     for arguments, message in ((["no_such_study"], "is not among"), ([], "name one or more"),
                                (["article_a_seeds", "--smoke"], "--out")):
@@ -149,3 +164,8 @@ def test_the_result_files_ship_inside_the_package(tmp_path):
     (wheel,) = tmp_path.glob("nbcode-*.whl")
     shipped = {name for name in zipfile.ZipFile(wheel).namelist() if name.startswith("nbcode/results/")}
     assert shipped == {f"nbcode/results/{name}.json" for name in NAMES}
+
+
+def test_a_study_of_one_run_says_so():
+    study = recorded.Study({**RECORD, "runs": RECORD["runs"][:1]})
+    assert study.recorded() == "Study 'toy': one run (no seed changes it), recorded 2026-12-07 on a CPU (V), PyTorch 2, 2 s."
