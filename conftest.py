@@ -12,8 +12,12 @@ closing lines name any chapter compared otherwise.
 import json
 import os
 
-from nbcode.book import chapter_paths
+from nbcode.book import READER_FOLDER, chapter_paths
 from nbcode.numerics import chapter_environment, comparison_mode, recorded_vendor, vendor
+
+# The reader notebooks are copies of the chapters (python -m nbcode.reader), checked by tests/test_reader.py:
+# nbval runs the chapters, not them, even under `pytest .`.
+collect_ignore = [READER_FOLDER]
 
 
 def pytest_configure(config):

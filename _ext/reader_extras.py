@@ -1,4 +1,4 @@
-"""What the book adds for its readers: a verified stamp under each chapter's title, and downloads.
+"""What the book adds for its readers: a verified stamp under each chapter's title, downloads, Colab.
 
 The stamp (:func:`nbcode.publish.stamp`) is written into every chapter page
 from the notebook's metadata, ``benchmarks/results/`` and git. Sphinx reads a
@@ -7,12 +7,18 @@ chapter's stamp and reads again the chapters whose stamp changed (new results,
 a new commit of their outputs). Every page of the HTML book links the PDF of the whole
 book (``python -m nbcode.publish pdf``) and a zip of all chapter notebooks,
 which each HTML build writes next to the pages.
+
+The theme's Colab launch button opens a page's own source; on a chapter it
+opens the chapter's reader notebook instead (``notebooks/``, see
+:mod:`nbcode.reader`), as the chapter's Colab badge does, since Colab renders
+no MyST.
 """
 
 from pathlib import Path
 
 from docutils import nodes
 
+from nbcode.book import book_config, colab_url, reader_path
 from nbcode.publish import PDF_NAME, ZIP_NAME, stamp, write_notebook_zip
 
 
@@ -58,6 +64,18 @@ def _add_downloads(app, pagename, templatename, context, doctree):
     context["body"] = links + context["body"]
 
 
+def _launch_reader_notebook(app, pagename, templatename, context, doctree):
+    # sphinx-book-theme puts its launch buttons in the page's header_buttons (its html-page-context
+    # handler, priority 501); this one runs after it and changes only the Colab button's address.
+    if not pagename.startswith("chapters/"):
+        return
+    for group in context.get("header_buttons", []):
+        if group.get("label") == "launch-buttons":
+            for button in group["buttons"]:
+                if button.get("text") == "Colab":
+                    button["url"] = colab_url(reader_path(f"{pagename}.ipynb"), book_config(app.srcdir))
+
+
 def _write_zip(app, exception):
     if exception is None and app.builder.name == "html":
         write_notebook_zip(app.outdir)
@@ -68,6 +86,7 @@ def setup(app):
     app.connect("env-merge-info", _merge_stamps)
     app.connect("doctree-read", _add_stamp)
     app.connect("html-page-context", _add_downloads)
+    app.connect("html-page-context", _launch_reader_notebook, priority=600)
     app.connect("build-finished", _write_zip)
     app.add_css_file("reader_extras.css")
     return {"parallel_read_safe": True, "parallel_write_safe": True}

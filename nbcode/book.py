@@ -2,7 +2,9 @@
 
 The Colab links and the Colab install cell of every chapter derive from
 ``_config.yml`` (``repository`` and ``launch_buttons``); after changing it, run
-``python -m nbcode.book sync`` to rewrite them. ``python -m nbcode.book run
+``python -m nbcode.book sync`` to rewrite them. The links open the chapter's
+reader notebook (``notebooks/``, written by ``python -m nbcode.reader``), not
+the chapter itself: Colab renders no MyST. ``python -m nbcode.book run
 chapters/NN_topic.ipynb`` re-executes a chapter in place from a fresh kernel
 with its default parameters: the way to regenerate its committed outputs.
 """
@@ -13,14 +15,16 @@ import re
 from pathlib import Path
 
 
-__all__ = ["ROOT", "book_config", "chapter_paths", "colab_url", "glued_values",
-           "expected_cells", "sync_notebook", "run_in_place"]
+__all__ = ["ROOT", "READER_FOLDER", "book_config", "chapter_paths", "reader_path", "colab_url", "glued_texts",
+           "glued_values", "expected_cells", "sync_notebook", "run_in_place"]
 
 ROOT = Path(__file__).resolve().parent.parent
 CHAPTERS = ROOT / "chapters"
 BADGE_TAG = "colab-badge"
 SETUP_TAG = "colab-setup"
 BADGE_IMAGE = "https://colab.research.google.com/assets/colab-badge.svg"
+# Where each chapter's reader notebook lives, relative to the book: what Colab opens.
+READER_FOLDER = "notebooks"
 
 
 def book_config(root=ROOT):
@@ -33,6 +37,11 @@ def book_config(root=ROOT):
 def chapter_paths(root=ROOT):
     """Every chapter notebook, in order of its number."""
     return sorted((Path(root) / "chapters").glob("[0-9][0-9]_*.ipynb"))
+
+
+def reader_path(chapter):
+    """The reader notebook of a chapter, relative to the book: ``notebooks/NN_topic.ipynb``."""
+    return f"{READER_FOLDER}/{Path(chapter).name}"
 
 
 def _github(config):
@@ -77,10 +86,13 @@ def _tagged(notebook, tag):
 
 
 def expected_cells(path, config=None):
-    """The badge and install-cell sources that ``sync_notebook`` would write."""
+    """The badge and install-cell sources that ``sync_notebook`` would write.
+
+    The badge opens the chapter's reader notebook; the reader notebook, a copy
+    with the MyST rendered, carries the same badge.
+    """
     config = config or book_config()
-    relative = Path(path).resolve().relative_to(ROOT).as_posix()
-    return _badge_source(relative, config), _setup_source(config)
+    return _badge_source(reader_path(path), config), _setup_source(config)
 
 
 def sync_notebook(path, config=None):
@@ -101,23 +113,33 @@ def sync_notebook(path, config=None):
     return True
 
 
-def glued_values(notebook):
-    """``{name: value}`` for every value a notebook glued with ``myst_nb.glue``.
+def glued_texts(notebook):
+    """``{name: text}``: the ``text/plain`` form of every value a notebook glued with ``myst_nb.glue``.
 
-    Values are read back from their text form, so numbers come back as numbers.
+    As myst-nb reads them for ``{glue:text}``: a name glued twice keeps its last value.
     """
-    values = {}
+    texts = {}
     for cell in notebook.cells:
         for output in cell.get("outputs", []):
             name = output.get("metadata", {}).get("scrapbook", {}).get("name")
             if name is None:
                 continue
             prefix = output["metadata"]["scrapbook"].get("mime_prefix", "")
-            text = output["data"].get(prefix + "text/plain", "")
-            try:
-                values[name] = ast.literal_eval(text)
-            except (ValueError, SyntaxError):
-                values[name] = text
+            texts[name] = output["data"].get(prefix + "text/plain", "")
+    return texts
+
+
+def glued_values(notebook):
+    """``{name: value}`` for every value a notebook glued with ``myst_nb.glue``.
+
+    Values are read back from their text form, so numbers come back as numbers.
+    """
+    values = {}
+    for name, text in glued_texts(notebook).items():
+        try:
+            values[name] = ast.literal_eval(text)
+        except (ValueError, SyntaxError):
+            values[name] = text
     return values
 
 

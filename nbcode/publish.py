@@ -15,11 +15,14 @@ browser download::
 
     python -m nbcode.publish pdf      # writes _build/html/neural-networks-tested.pdf
 
-The **zip** of all chapter notebooks is written by every HTML build.
+The **zip** of all chapter notebooks is written by every HTML build. It holds
+each chapter's reader notebook (``notebooks/``, :mod:`nbcode.reader`), the one
+the Colab badges open: the chapters themselves read well only where MyST renders.
 """
 
 import argparse
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -27,9 +30,10 @@ import unicodedata
 import zipfile
 from pathlib import Path
 
-from .book import ROOT, chapter_paths
+from .book import ROOT, chapter_paths, reader_path
 
-__all__ = ["PDF_NAME", "ZIP_NAME", "stamp", "outputs_commit", "write_notebook_zip", "chapter_pages", "build_pdf"]
+__all__ = ["PDF_NAME", "ZIP_NAME", "HANG", "stamp", "outputs_commit", "write_notebook_zip", "chapter_pages",
+           "restore_outline_titles", "build_pdf"]
 
 PDF_NAME = "neural-networks-tested.pdf"
 ZIP_NAME = "neural-networks-tested-notebooks.zip"
@@ -94,18 +98,22 @@ def stamp(path, results=RESULTS, root=ROOT):
 
 
 def write_notebook_zip(folder, root=ROOT):
-    """Write every chapter notebook, with its committed outputs, into one zip in ``folder``."""
+    """Write every chapter's reader notebook, with its committed outputs, into one zip in ``folder``."""
     target = Path(folder) / ZIP_NAME
     with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for path in chapter_paths(root):
-            archive.write(path, f"neural-networks-tested/{path.name}")
+            archive.write(Path(root) / reader_path(path), f"neural-networks-tested/{path.name}")
     return target
 
 
-# Before printing: every chapter starts a page, long code lines wrap instead of running off the page,
-# the collapsed solutions are opened (paper cannot be clicked), and each entry of the theme's printed
-# contents gets a dotted leader and an empty page-number slot, three digits wide, on the title's baseline.
-PREPARE_FOR_PRINT = """() => {
+# Before printing: every chapter starts a page; paper cannot be clicked, so the collapsed solutions and
+# the hidden code cells are opened and their toggles (the solutions' chevron, "Show code cell source")
+# left out; long code and output lines wrap instead of running off the page, each continuation indented
+# HANG characters past its own line's indentation, so that a wrapped comment does not read as code; and
+# each entry of the theme's printed contents gets a dotted leader and an empty page-number slot, three
+# digits wide, on the title's baseline.
+HANG = 4
+PREPARE_FOR_PRINT = """(hang) => {
     const style = document.createElement("style");
     style.textContent = `@media print {
         [id^="document-"] + section { break-before: page; }
@@ -113,10 +121,43 @@ PREPARE_FOR_PRINT = """() => {
         #jb-print-toc .leader { flex: 1; border-bottom: 1px dotted; margin: 0 0.4em; }
         #jb-print-toc .page-number { min-width: 3ch; text-align: right; }
         pre { white-space: pre-wrap !important; overflow-wrap: anywhere; }
-        .headerlink { display: none !important; }
+        pre .print-line { display: block; }
+        .headerlink, details.hide > summary, .sd-summary-state-marker { display: none !important; }
     }`;
     document.head.appendChild(style);
-    document.querySelectorAll("details.sd-dropdown").forEach((block) => { block.open = true; });
+    document.querySelectorAll("details.sd-dropdown, details.hide").forEach((block) => { block.open = true; });
+    // Each line of a <pre> becomes a block of its own with a hanging indent. Pygments' spans can hold
+    // several lines (a docstring), so each piece of text is wrapped in copies of the spans around it.
+    document.querySelectorAll("pre").forEach((pre) => {
+        const lines = [[]];
+        const walk = (node, around) => {
+            for (const child of [...node.childNodes]) {
+                if (child.nodeType !== Node.TEXT_NODE) { walk(child, [...around, child]); continue; }
+                child.textContent.split("\\n").forEach((text, index) => {
+                    if (index > 0) lines.push([]);
+                    if (!text) return;
+                    let piece = document.createTextNode(text);
+                    for (const element of [...around].reverse()) {
+                        const copy = element.cloneNode(false);
+                        copy.appendChild(piece);
+                        piece = copy;
+                    }
+                    lines[lines.length - 1].push(piece);
+                });
+            }
+        };
+        walk(pre, []);
+        if (lines.length > 1 && lines[lines.length - 1].length === 0) lines.pop();  // the block's last newline
+        pre.replaceChildren(...lines.map((pieces) => {
+            const line = document.createElement("span");
+            const indent = pieces.map((piece) => piece.textContent).join("").match(/^ */)[0].length + hang;
+            line.className = "print-line";
+            line.style.paddingLeft = `${indent}ch`;
+            line.style.textIndent = `-${indent}ch`;
+            line.append(...(pieces.length ? pieces : [document.createTextNode(" ")]));  // an empty line keeps its height
+            return line;
+        }));
+    });
     return [...document.querySelectorAll("#jb-print-toc a.nav-link")].map((link) => {
         // a no-break space keeps the slot's line as high as a number's will be
         link.insertAdjacentHTML("afterend", '<span class="leader"></span><span class="page-number">&nbsp;</span>');
@@ -140,6 +181,12 @@ ONLY_PAGE_NUMBERS = """(pages) => {
     }`;
     document.head.appendChild(style);
 }"""
+# The text of every heading in the order printed, as the reader sees it (without its "#" link).
+HEADINGS = """() => [...document.querySelectorAll("h1, h2, h3, h4, h5, h6")].map((heading) => {
+    const copy = heading.cloneNode(true);
+    copy.querySelectorAll(".headerlink").forEach((link) => link.remove());
+    return copy.textContent.split(/\\s+/).join(" ").trim();
+})"""
 PAGE_NUMBER_FOOTER = ('<div style="font-size:9px;width:100%;text-align:center">'
                       '<span class="pageNumber"></span> / <span class="totalPages"></span></div>')
 
@@ -154,6 +201,46 @@ def _squeezed(text):
     # NFKC undoes the typesetting's ligatures ("ﬁ" -> "fi"); without spaces, a title that the outline
     # wrapped ("descent andthe training loop") still matches.
     return "".join(unicodedata.normalize("NFKC", text).split())
+
+
+MATCHED_PREFIX = 12  # characters, spaces apart: the shortest shared beginning that identifies a heading
+
+
+def restore_outline_titles(writer, headings):
+    """Give each outline entry of ``writer`` (a pypdf ``PdfWriter``) the text of its heading.
+
+    Chromium builds the outline from the laid-out headings: it drops the space
+    where a heading wraps ("LSTMand GRU"), and often repeats a heading's text
+    or its first line ("ExercisesExercises"). Entries are matched, in order, to
+    the first following heading whose characters, spaces apart, begin the
+    entry's, or else to the next heading if the two begin with the same
+    MATCHED_PREFIX characters; an entry that is no heading ("Foundations", a
+    part's caption in the contents) keeps its title.
+    """
+    from pypdf.generic import NameObject, TextStringObject
+
+    position = 0
+    squeezed = [_squeezed(heading) for heading in headings]
+
+    def matching(title):
+        index = next((i for i in range(position, len(headings)) if title.startswith(squeezed[i])), None)
+        if index is None and position < len(headings):
+            common = len(os.path.commonprefix([title, squeezed[position]]))
+            index = position if common >= min(MATCHED_PREFIX, len(squeezed[position])) else None
+        return index
+
+    def visit(node):
+        nonlocal position
+        while node is not None:
+            node = node.get_object()
+            index = matching(_squeezed(str(node.get("/Title", ""))))
+            if index is not None:
+                node[NameObject("/Title")] = TextStringObject(headings[index])
+                position = index + 1
+            visit(node.get("/First"))
+            node = node.get("/Next")
+
+    visit(writer.get_outline_root().get("/First"))
 
 
 def chapter_pages(pdf, titles):
@@ -217,7 +304,8 @@ def build_pdf(root=ROOT, out=None, path_output=None):
         page.goto(f"{base}/intro.html", wait_until="networkidle")
         page.wait_for_function("() => window.MathJax && MathJax.startup && MathJax.startup.promise")
         page.evaluate("() => MathJax.startup.promise")
-        titles = page.evaluate(PREPARE_FOR_PRINT)
+        titles = page.evaluate(PREPARE_FOR_PRINT, HANG)
+        headings = page.evaluate(HEADINGS)
         _print(page, out)
         page.evaluate(ONLY_PAGE_NUMBERS, chapter_pages(out, titles))
         _print(page, numbers, footer="<span></span>", background=False)  # transparent, to draw over a page
@@ -225,6 +313,7 @@ def build_pdf(root=ROOT, out=None, path_output=None):
     book = PdfWriter(clone_from=out)
     for book_page, numbers_page in zip(book.pages, PdfReader(numbers).pages):
         book_page.merge_page(numbers_page)
+    restore_outline_titles(book, headings)
     book.write(out)
     numbers.unlink()
     return out
@@ -236,7 +325,7 @@ def main(argv=None):
     commands = parser.add_subparsers(dest="command", required=True)
     pdf = commands.add_parser("pdf", help=f"print the whole book to _build/html/{PDF_NAME}")
     pdf.add_argument("--path-output", type=Path, help="build in this folder's _build/ instead of the book's")
-    commands.add_parser("zip", help=f"write all chapter notebooks to _build/html/{ZIP_NAME}")
+    commands.add_parser("zip", help=f"write all reader notebooks to _build/html/{ZIP_NAME}")
     commands.add_parser("stamps", help="print every chapter's stamp")
     args = parser.parse_args(argv)
     if args.command == "pdf":

@@ -15,7 +15,8 @@ def test_sync_rewrites_badge_and_install_cell_from_the_config(tmp_path, monkeypa
               "launch_buttons": {"colab_url": "https://colab.research.google.com"}}
     assert book.sync_notebook(path, config) is True
     cells = nbformat.read(path, as_version=4).cells
-    assert "colab.research.google.com/github/someone/fork/blob/dev/chapters/01_x.ipynb" in cells[1].source
+    # The badge opens the chapter's reader notebook, which Colab renders (nbcode.reader).
+    assert "colab.research.google.com/github/someone/fork/blob/dev/notebooks/01_x.ipynb" in cells[1].source
     assert "git+https://github.com/someone/fork@dev" in cells[2].source
     assert book.sync_notebook(path, config) is False
 

@@ -4,7 +4,7 @@ The book is built with warnings as errors, served from 127.0.0.1, and every
 request for anything else is refused, so a page that needs the internet for
 its math, fonts, scripts or images fails here. Each page must load without
 console errors; each chapter must typeset its math, load every figure, point
-its Colab badge and launch button at its own notebook, offer the notebook for
+its Colab badge and launch button at its reader notebook, offer the notebook for
 download, and link only to places that exist. The book is built in a
 temporary folder's ``_build/``, not the checkout's, with a screenshot of each
 chapter in its ``screenshots/``: pytest keeps its last three runs' temporary
@@ -34,8 +34,8 @@ from markdown_it.renderer import RendererHTML
 from myst_parser.config.main import MdParserConfig
 from myst_parser.parsers.mdit import create_md_parser
 
-from nbcode.book import ROOT, chapter_paths, colab_url
-from nbcode.publish import PDF_NAME, ZIP_NAME, chapter_pages, stamp
+from nbcode.book import ROOT, chapter_paths, colab_url, reader_path
+from nbcode.publish import HANG, PDF_NAME, PREPARE_FOR_PRINT, ZIP_NAME, chapter_pages, stamp
 from nbcode.serve import serve_folder
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -128,6 +128,30 @@ def _math_pieces(markdown):
     return pieces
 
 
+def _outline(items):
+    for item in items:
+        yield from _outline(item) if isinstance(item, list) else [item]
+
+
+def _plain(text):
+    """A title as text: spaces squeezed, typographic apostrophes straight."""
+    return " ".join(text.replace("\u2019", "'").split())
+
+
+def _headings(notebook):
+    """The text of every Markdown heading in a notebook's prose (not in its code blocks), as the page shows it."""
+    headings = []
+    for cell in notebook.cells:
+        if cell.cell_type != "markdown":
+            continue
+        in_code = False
+        for line in cell.source.splitlines():
+            in_code ^= line.lstrip().startswith("```")
+            if not in_code and re.match(r"#{1,6} ", line):
+                headings.append(_plain(line.lstrip("#").replace("`", "")))
+    return headings
+
+
 def _figures_in(notebook):
     return sum("image/png" in output.get("data", {}) for cell in notebook.cells
                if cell.cell_type == "code" for output in cell.outputs)
@@ -155,8 +179,10 @@ def test_chapter_page_reads_offline_as_a_reader_sees_it(path, build, site, brows
     assert page.locator("article .cell_output img").count() == _figures_in(notebook), "each figure, once"
 
     links = page.evaluate("() => [...document.querySelectorAll('a[href]')].map(a => a.href)")
-    colab = colab_url(f"chapters/{path.name}")
-    assert sum(link == colab for link in links) >= 2, "the Colab badge and the launch button open this notebook"
+    colab = colab_url(reader_path(path))  # Colab renders no MyST: both open the chapter's reader notebook
+    launch = page.locator(".dropdown-launch-buttons a", has_text="Colab").get_attribute("href")
+    badge = page.locator('article a:has(img[alt="Open in Colab"])').get_attribute("href")
+    assert (launch, badge) == (colab, colab), "the launch button and the Colab badge open the reader notebook"
     download = f"{site}/_sources/chapters/{path.name}"
     assert download in links
     status, text = _fetch(download)
@@ -220,6 +246,19 @@ def test_the_pdf_and_the_notebooks_download_from_the_book(site, browser, tmp_pat
     for title, start in zip(titles, starts):  # the contents list every chapter with the page it starts on
         assert f"{title} {start} " in contents, (title, start)
     assert text(pages).endswith(f"{pages} / {pages}"), "pages are numbered"
+    # Every heading of every chapter is a bookmark with its own text (Chromium drops the space where a
+    # heading wraps, "LSTMand GRU", or repeats it, "ExercisesExercises", unless the titles are restored).
+    bookmarks = {_plain(entry.title) for entry in _outline(reader.outline)}
+    missing = [heading for path in CHAPTERS for heading in _headings(nbformat.read(path, as_version=4))
+               if heading not in bookmarks]
+    assert not missing, f"headings without their bookmark: {missing}"
+    # Paper cannot be clicked: hidden code is printed, without its toggle.
+    printed = "".join(text(page).replace(" ", "") for page in range(starts[0], pages + 1))
+    assert "Showcodecellsource" not in printed, "a hidden code cell's toggle is printed"
+    hidden = [line for path in CHAPTERS for cell in nbformat.read(path, as_version=4).cells
+              if "hide-input" in cell.metadata.get("tags", [])
+              for line in cell.source.splitlines()[:1]]
+    assert hidden and all(line.replace(" ", "") in printed for line in hidden), "hidden code is missing"
     losses = " ".join(text(page) for page in range(starts[2], starts[3]))  # chapter 3, the most formulas
     assert "\\frac" not in losses and "$$" not in losses and "∑" in losses, "math is typeset, not left as TeX"
 
@@ -227,8 +266,36 @@ def test_the_pdf_and_the_notebooks_download_from_the_book(site, browser, tmp_pat
     with zipfile.ZipFile(tmp_path / ZIP_NAME) as archive:
         names = archive.namelist()
         assert names == [f"neural-networks-tested/{path.name}" for path in CHAPTERS]
-        for path in CHAPTERS:
-            assert archive.read(f"neural-networks-tested/{path.name}") == path.read_bytes()
+        for path in CHAPTERS:  # each chapter's reader notebook, as committed
+            assert archive.read(f"neural-networks-tested/{path.name}") == (ROOT / reader_path(path)).read_bytes()
+
+
+def test_a_wrapped_code_line_continues_indented_in_print(site, browser):
+    # The page prepared as for printing, in a window narrow enough that long lines wrap.
+    visit = Visit(browser, site, "chapters/09_rnn.html")
+    visit.page.set_viewport_size({"width": 700, "height": 900})
+    visit.page.emulate_media(media="print")
+    visit.page.evaluate(PREPARE_FOR_PRINT, HANG)
+    lines = visit.page.evaluate("""() => [...document.querySelectorAll("pre .print-line")].map((line) => {
+        const range = document.createRange();
+        range.selectNodeContents(line);
+        const boxes = [...range.getClientRects()].filter((box) => box.width > 0);
+        const probe = line.appendChild(document.createElement("span"));
+        probe.textContent = "0";
+        const ch = probe.getBoundingClientRect().width;
+        probe.remove();
+        const left = line.getBoundingClientRect().left;
+        return {text: line.textContent, ch, tops: boxes.map((box) => box.top), lefts: boxes.map((box) => box.left - left)};
+    })""")
+    visit.page.close()
+    wrapped = [line for line in lines if max(line["tops"], default=0) - min(line["tops"], default=0) > 1]
+    assert wrapped, "no code line wraps at this width: the check checks nothing"
+    for line in wrapped:
+        indent = len(line["text"]) - len(line["text"].lstrip(" "))
+        first_top = min(line["tops"])
+        continuation = [left for top, left in zip(line["tops"], line["lefts"]) if top > first_top + 1]
+        assert min(continuation) >= (indent + HANG - 0.5) * line["ch"], (
+            f"a wrapped line continues less than {HANG} characters past its own indentation: {line['text']!r}")
 
 
 def test_search_finds_a_chapter(site, browser):

@@ -45,7 +45,7 @@ def test_title_badge_and_colab_cell_follow_config(chapter):
     badge, setup = expected_cells(path)
     sources = [cell.source for cell in notebook.cells]
     assert badge in sources and setup in sources, "run `python -m nbcode.book sync` after changing _config.yml"
-    assert colab_url(f"chapters/{path.name}") in badge
+    assert colab_url(f"notebooks/{path.name}") in badge, "the badge opens the reader notebook (nbcode.reader)"
     setup_cell = next(cell for cell in notebook.cells if cell.source == setup)
     assert setup_cell.outputs == [], "outside Colab the install cell prints nothing"
 

@@ -1,4 +1,4 @@
-"""The verified stamp, the commit that made a chapter's outputs, and the notebook zip."""
+"""The verified stamp, the commit that made a chapter's outputs, and the notebook zip (of the reader notebooks)."""
 
 import json
 import subprocess
@@ -8,7 +8,7 @@ import nbformat
 import pytest
 
 from nbcode import publish
-from nbcode.book import chapter_paths
+from nbcode.book import ROOT, chapter_paths, reader_path
 
 MACHINE = {"platform": "Linux", "python": "3.11.7", "torch": "2.14.1", "cpu_count": 2, "gpu": None}
 
@@ -86,8 +86,9 @@ def test_every_chapter_records_what_made_its_outputs(path):
     assert record["torch"].startswith("2.") and "-core " in record["machine"] and " CPU " in record["machine"]
 
 
-def test_the_zip_holds_every_chapter_as_committed(tmp_path):
+def test_the_zip_holds_every_chapters_reader_notebook_as_committed(tmp_path):
     target = publish.write_notebook_zip(tmp_path)
+    readers = [ROOT / reader_path(path) for path in chapter_paths()]
     with zipfile.ZipFile(target) as archive:
-        assert archive.namelist() == [f"neural-networks-tested/{path.name}" for path in chapter_paths()]
-        assert all(archive.read(f"neural-networks-tested/{path.name}") == path.read_bytes() for path in chapter_paths())
+        assert archive.namelist() == [f"neural-networks-tested/{path.name}" for path in readers]
+        assert all(archive.read(f"neural-networks-tested/{path.name}") == path.read_bytes() for path in readers)
