@@ -8,8 +8,8 @@ network and training loop, reproduced for chapters 5 and 6 to measure),
 :mod:`nbcode.exercises` (the exercises that check themselves), and, for
 maintainers, :mod:`nbcode.book`, :mod:`nbcode.variants`, :mod:`nbcode.publish`
 (each chapter's stamp, the PDF, the notebook zip) and :mod:`nbcode.serve`.
-This file holds :func:`setup`, which every chapter calls first, and
-:func:`significant`.
+This file holds :func:`setup`, which every chapter calls first,
+:func:`significant` and :func:`glue`.
 """
 
 import os
@@ -18,7 +18,10 @@ import random
 import numpy as np
 import torch
 
-__all__ = ["setup", "cpu_threads", "significant"]
+__all__ = ["setup", "cpu_threads", "significant", "glue"]
+
+# The output type under which myst-nb finds a glued value (myst_nb.ext.glue.GLUE_PREFIX).
+GLUE_PREFIX = "application/papermill.record/"
 
 
 def cpu_threads(threads="auto"):
@@ -77,6 +80,30 @@ def significant(value, digits):
     (33300000000000.0 would show digits nobody measured).
     """
     return _Rounded(value, digits)
+
+
+def glue(name, value):
+    """Record ``value`` under ``name`` in the cell's outputs, for the book's text to quote.
+
+    The book's pages write ``{glue:text}`name``` where a sentence quotes a
+    number, and myst-nb fills in the value from the record this call leaves:
+    the record is exactly what ``myst_nb.glue(name, value, display=False)``
+    writes (tests/test_glue.py compares them), so the chapters need not import
+    myst-nb, and neither Colab nor Jupyter shows it. Outside a Jupyter kernel
+    (a plain script) there is no cell to record into, and it does nothing.
+    """
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return
+    if get_ipython() is None:  # a plain script: no cell, and no shell to start
+        return
+    from IPython.core.formatters import format_display_data
+    from IPython.display import display
+
+    bundle, metadata = format_display_data(value)
+    metadata["scrapbook"] = {"name": name, "mime_prefix": GLUE_PREFIX}
+    display({GLUE_PREFIX + kind: data for kind, data in bundle.items()}, raw=True, metadata=metadata)
 
 
 def _pick_device(device):

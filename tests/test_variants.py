@@ -46,7 +46,7 @@ def test_command_line_errors_exit_with_a_message(capsys, tmp_path):
 
 
 def _execution_that_glues(values):
-    """A stand-in for papermill's execution: the executed notebook only glues ``values``, as myst_nb.glue would."""
+    """A stand-in for papermill's execution: the executed notebook only glues ``values``, as nbcode.glue would."""
     def execute_notebook(input_path, output_path, **options):
         prefix = "application/papermill.record/"
         cell = nbformat.v4.new_code_cell("")
