@@ -1,7 +1,7 @@
 """Every test session executes chapters in one numerical setting and says how it compares them.
 
 Notebook kernels, papermill runs and test subprocesses inherit this process's
-environment, so setting it here pins them all (see :mod:`nbcode.numerics`).
+environment, so setting it here pins them all (see :mod:`booktools.numerics`).
 The mode, exact or tolerant, heads the report and closes it. It is decided per
 chapter, here, once for the whole session (chapters/conftest.py applies it),
 because each chapter records the processor vendor its outputs were made on: the
@@ -12,10 +12,10 @@ closing lines name any chapter compared otherwise.
 import json
 import os
 
-from nbcode.book import READER_FOLDER, chapter_paths
-from nbcode.numerics import chapter_environment, comparison_mode, recorded_vendor, vendor
+from booktools.book import READER_FOLDER, chapter_paths
+from booktools.numerics import chapter_environment, comparison_mode, recorded_vendor, vendor
 
-# The reader notebooks are copies of the chapters (python -m nbcode.reader), checked by tests/test_reader.py:
+# The reader notebooks are copies of the chapters (python -m booktools.reader), checked by tests/test_reader.py:
 # nbval runs the chapters, not them, even under `pytest .`.
 collect_ignore = [READER_FOLDER]
 

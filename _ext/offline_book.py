@@ -22,12 +22,15 @@ JavaScript error in the console; each page keeps only the first copy.
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 from sphinx.ext.mathjax import MATHJAX_URL
-
-from nbcode.book import BADGE_IMAGE
 from sphinx.util import logging
+
+# The book being built holds its own machinery, booktools/, beside this folder.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from booktools.book import BADGE_IMAGE
 
 MATHJAX_VERSION = "3.2.2"
 STATIC = Path(__file__).parent / "static"

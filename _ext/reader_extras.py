@@ -1,25 +1,28 @@
 """What the book adds for its readers: a verified stamp under each chapter's title, downloads, Colab.
 
-The stamp (:func:`nbcode.publish.stamp`) is written into every chapter page
+The stamp (:func:`booktools.publish.stamp`) is written into every chapter page
 from the notebook's metadata, ``benchmarks/results/`` and git. Sphinx reads a
 page again only when its source changed, so every build also recomputes each
 chapter's stamp and reads again the chapters whose stamp changed (new results,
 a new commit of their outputs). Every page of the HTML book links the PDF of the whole
-book (``python -m nbcode.publish pdf``) and a zip of all chapter notebooks,
+book (``python -m booktools.publish pdf``) and a zip of all chapter notebooks,
 which each HTML build writes next to the pages.
 
 The theme's Colab launch button opens a page's own source; on a chapter it
 opens the chapter's reader notebook instead (``notebooks/``, see
-:mod:`nbcode.reader`), as the chapter's Colab badge does, since Colab renders
+:mod:`booktools.reader`), as the chapter's Colab badge does, since Colab renders
 no MyST.
 """
 
+import sys
 from pathlib import Path
 
 from docutils import nodes
 
-from nbcode.book import book_config, colab_url, reader_path
-from nbcode.publish import PDF_NAME, ZIP_NAME, stamp, write_notebook_zip
+# The book being built holds its own machinery, booktools/, beside this folder.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from booktools.book import book_config, colab_url, reader_path
+from booktools.publish import PDF_NAME, ZIP_NAME, stamp, write_notebook_zip
 
 
 def _chapters(env):
@@ -27,7 +30,8 @@ def _chapters(env):
 
 
 def _stamp(app, docname):
-    return stamp(Path(app.srcdir) / f"{docname}.ipynb")
+    root = Path(app.srcdir)
+    return stamp(root / f"{docname}.ipynb", results=root / "benchmarks" / "results", root=root)
 
 
 def _add_stamp(app, doctree):
@@ -78,7 +82,7 @@ def _launch_reader_notebook(app, pagename, templatename, context, doctree):
 
 def _write_zip(app, exception):
     if exception is None and app.builder.name == "html":
-        write_notebook_zip(app.outdir)
+        write_notebook_zip(app.outdir, root=Path(app.srcdir))
 
 
 def setup(app):

@@ -6,7 +6,7 @@ this machine and, through QEMU's user-mode emulator (`qemu-x86_64 -cpu
 MODEL`, Debian's qemu-user package), on processors this machine is not: QEMU
 answers CPUID as MODEL would, so PyTorch, oneDNN and MKL choose the kernels
 they would choose there. Each run is made in the pinned setting of
-nbcode.numerics and in the native one. A probe whose weights' digest agrees
+booktools.numerics and in the native one. A probe whose weights' digest agrees
 with this machine's pinned one would reproduce the book's committed outputs.
 
 Emulation computes in software: IEEE operations (add, multiply, fused
@@ -25,7 +25,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from nbcode.numerics import chapter_environment  # noqa: E402
+from booktools.numerics import chapter_environment  # noqa: E402
 
 PROBE = """
 import hashlib, numpy as np, torch, torch.nn as nn

@@ -1,7 +1,7 @@
 """What each chapter's headline values are: the words and the seeds behind every number.
 
 HEADLINES maps each chapter to its glued headline values, with the names and in
-the order of EXPECTED in nbcode/variants.py, and gives for each name a short
+the order of EXPECTED in booktools/variants.py, and gives for each name a short
 description in plain words (what is measured, in which unit, on which data and
 model) and the seeds it comes from, as the chapter's code computes it with the
 defaults of its parameters cell (the cpu profile). The book's "Execution

@@ -1,12 +1,12 @@
 """Write the book's "Execution statistics" page from variant-run summaries.
 
-Each profile's summary is the summary.json that `python -m nbcode.variants
+Each profile's summary is the summary.json that `python -m booktools.variants
 --profile PROFILE --out DIR` writes; the committed copies live in
 benchmarks/results/PROFILE.json, which keep every glued value under its glue
 name. The page is for readers: each chapter's time as a bar chart (cpu, and
 gpu where it has run) against the chapter's time budget, the machine behind
 each profile, and per chapter its headline values (the ones
-``nbcode.variants.EXPECTED`` checks) named in words (``benchmarks/headlines.py``),
+``booktools.variants.EXPECTED`` checks) named in words (``benchmarks/headlines.py``),
 with the accepted range and the seeds behind each. The page is generated,
 never edited: a test checks that the committed page equals this script's output.
 
@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # run as a script: find benchmarks.headlines and nbcode from the checkout
 
 from benchmarks.headlines import HEADLINES  # noqa: E402
-from nbcode.variants import CPU_BUDGET_SECONDS, EXPECTED  # noqa: E402
+from booktools.variants import CPU_BUDGET_SECONDS, EXPECTED  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results"
 PROFILES = ("cpu", "gpu")

@@ -5,7 +5,7 @@ accuracy on MNIST (workload `mnist`) and to 93% on Fashion-MNIST (`fashion`),
 and chapter 10's character Transformer to a validation loss of 1.5 nats per
 character on Tiny Shakespeare (`charlm`). Both models come from nbcode.models,
 where the chapters build them too. This script trains one of them with
-the parameters of a profile of nbcode.variants (default: gpu) and reports how
+the parameters of a profile of booktools.variants (default: gpu) and reports how
 much training it took to first reach the target:
 
 - a warm-up comes first and is timed on its own line: one epoch (the CNNs) or
@@ -31,7 +31,9 @@ Example: NBCODE_DATA=../shared/data python benchmarks/time_to_target.py mnist --
 
 import argparse
 import copy
+import sys
 import time
+from pathlib import Path
 
 import torch
 from torch import nn
@@ -42,7 +44,9 @@ from nbcode import metrics
 from nbcode.data import load_fashion_mnist, load_mnist, load_tiny_shakespeare
 from nbcode.models import CharTransformer, make_cnn
 from nbcode.train import evaluate, fit, mixed_precision, one_cycle_sgd
-from nbcode.variants import PROFILES, VARIANTS
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script: booktools from this checkout
+from booktools.variants import PROFILES, VARIANTS  # noqa: E402
 
 TARGETS = {"mnist": ("test accuracy", 0.99), "fashion": ("test accuracy", 0.93), "charlm": ("validation loss", 1.5)}
 

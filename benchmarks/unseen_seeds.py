@@ -1,7 +1,7 @@
 """Do the headline ranges hold on seeds the book never ran? Each study, run on seeds after its own.
 
 A study repeats a chapter's cells for the seeds in its ``SEEDS`` (``studies/``), and
-the ranges in ``nbcode.variants.EXPECTED`` were set from those seeds with a margin.
+the ranges in ``booktools.variants.EXPECTED`` were set from those seeds with a margin.
 This script runs studies on the next seeds (by default the two after the last
 of ``SEEDS``), in the pinned numerics through ``python -m studies``, and checks
 every value the study shares with its chapter (its ``GLUE``) against that
@@ -23,7 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 import studies  # noqa: E402
-from nbcode.variants import EXPECTED  # noqa: E402
+from booktools.variants import EXPECTED  # noqa: E402
 
 OUT = ROOT / "benchmarks" / "results" / "unseen_seeds.json"
 

@@ -3,11 +3,11 @@
 nbval executes every chapter and compares each cell's outputs with the
 committed ones. After a chapter's last cell, one more test item, "headline
 values", reads the values the chapter glued *in that fresh run* and checks
-them against ``nbcode.variants.EXPECTED`` for the ``cpu`` profile (the
+them against ``booktools.variants.EXPECTED`` for the ``cpu`` profile (the
 defaults). With ``pytest -n 2 --dist loadfile`` it runs in the same worker
 as the chapter's cells, after them.
 
-In tolerant mode (see :mod:`nbcode.numerics`), cells tagged ``numerical-noise``
+In tolerant mode (see :mod:`booktools.numerics`), cells tagged ``numerical-noise``
 still run, but their outputs are not compared: they depend on floating-point
 rounding, which differs between PyTorch releases and processors. The mode is
 chosen per chapter, from the processor vendor recorded in its metadata.
@@ -19,9 +19,9 @@ from types import SimpleNamespace
 import pytest
 from nbval.plugin import IPyNbCell
 
-from nbcode.book import glued_values
-from nbcode.numerics import NOISE_TAG
-from nbcode.variants import check_values
+from booktools.book import glued_values
+from booktools.numerics import NOISE_TAG
+from booktools.variants import check_values
 
 
 class HeadlineValues(pytest.Item):

@@ -5,9 +5,9 @@ training loop), :mod:`nbcode.models` (the models that more than one chapter or
 benchmark trains), :mod:`nbcode.metrics`, :mod:`nbcode.plot`, :mod:`nbcode.pretrained`
 (a pretrained sentence encoder), :mod:`nbcode.article_a` (article A's tabular
 network and training loop, reproduced for chapters 5 and 6 to measure),
-:mod:`nbcode.exercises` (the exercises that check themselves), and, for
-maintainers, :mod:`nbcode.book`, :mod:`nbcode.variants`, :mod:`nbcode.publish`
-(each chapter's stamp, the PDF, the notebook zip) and :mod:`nbcode.serve`.
+:mod:`nbcode.exercises` (the exercises that check themselves) and
+:mod:`nbcode.studies` (the recorded studies' results, which chapters print).
+The book's own machinery is not here but beside it, in ``booktools/``.
 This file holds :func:`setup`, which every chapter calls first,
 :func:`significant` and :func:`glue`.
 """

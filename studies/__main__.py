@@ -3,8 +3,8 @@
 Example: NBCODE_DATA=../shared/data python -m studies article_a_seeds
          NBCODE_DATA=../shared/data python -m studies --all
 
-Studies run in the chapters' pinned numerics (nbcode.numerics), like
-``python -m nbcode.book run``, so that a study's entry for the chapter's seed
+Studies run in the chapters' pinned numerics (booktools.numerics), like
+``python -m booktools.book run``, so that a study's entry for the chapter's seed
 reproduces the chapter's own run on a processor of the same vendor.
 """
 
@@ -34,7 +34,7 @@ def record(name, seeds=None, out_folder=ROOT / "nbcode" / "results", smoke=False
     import torch
     from tqdm.auto import tqdm
 
-    from nbcode import numerics
+    from booktools import numerics
 
     module = importlib.import_module(f"studies.{name}")
     settings = {**module.SETTINGS, **(module.SMOKE if smoke else {})}
@@ -77,7 +77,7 @@ def main(argv=None):
         parser.error("--smoke results are not the book's: write them elsewhere with --out FOLDER")
     if os.environ.get(PINNED_MARK) != "1":
         # Environment variables choose PyTorch's kernels when it starts: rerun in a fresh interpreter.
-        from nbcode.numerics import chapter_environment
+        from booktools.numerics import chapter_environment
 
         environ = chapter_environment() | {PINNED_MARK: "1"}
         environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), environ.get("PYTHONPATH")]))

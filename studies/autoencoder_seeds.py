@@ -25,7 +25,7 @@ from nbcode.metrics import linear_probe
 from nbcode.train import evaluate, fit, predict
 
 CHAPTER = "08_autoencoder"
-# The chapter's cpu-default parameters (nbcode.variants, 08_autoencoder, cpu); subset None is the whole data set.
+# The chapter's cpu-default parameters (booktools.variants, 08_autoencoder, cpu); subset None is the whole data set.
 SETTINGS = {"code_size": 32, "epochs": 6, "denoising_epochs": 4, "batch_size": 128, "learning_rate": 2e-3,
             "noise_std": 0.4, "subset": None}
 # Every setting but subset is the chapter parameter of the same name (the tests compare them).

@@ -7,12 +7,12 @@ import sys
 
 import pytest
 
-from nbcode.book import ROOT
+from booktools.book import ROOT
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
 import statistics_page  # noqa: E402
 from benchmarks.headlines import HEADLINES  # noqa: E402
-from nbcode.variants import EXPECTED  # noqa: E402
+from booktools.variants import EXPECTED  # noqa: E402
 
 SCRIPTS = sorted((ROOT / "benchmarks").glob("*.py"))
 

@@ -1,7 +1,7 @@
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from nbcode import book, numerics
+from booktools import book, numerics
 
 
 def test_sync_rewrites_badge_and_install_cell_from_the_config(tmp_path, monkeypatch):
@@ -15,7 +15,7 @@ def test_sync_rewrites_badge_and_install_cell_from_the_config(tmp_path, monkeypa
               "launch_buttons": {"colab_url": "https://colab.research.google.com"}}
     assert book.sync_notebook(path, config) is True
     cells = nbformat.read(path, as_version=4).cells
-    # The badge opens the chapter's reader notebook, which Colab renders (nbcode.reader).
+    # The badge opens the chapter's reader notebook, which Colab renders (booktools.reader).
     assert "colab.research.google.com/github/someone/fork/blob/dev/notebooks/01_x.ipynb" in cells[1].source
     assert "git+https://github.com/someone/fork@dev" in cells[2].source
     assert book.sync_notebook(path, config) is False
@@ -41,4 +41,4 @@ def test_every_chapter_records_the_processor_vendor_its_outputs_were_made_on():
         vendor = numerics.recorded_vendor(nbformat.read(path, as_version=4).metadata)
         assert vendor in ("AuthenticAMD", "GenuineIntel"), (
             f"{path.name} does not say which processor made its outputs: regenerate it with "
-            f"python -m nbcode.book run {path.relative_to(book.ROOT)}")
+            f"python -m booktools.book run {path.relative_to(book.ROOT)}")

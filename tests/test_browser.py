@@ -6,7 +6,7 @@ its math, fonts, scripts or images fails here. Each page must load without
 console errors; each chapter must typeset its math, load every figure, point
 its Colab badge and launch button at its reader notebook, offer the notebook for
 download, and link only to places that exist. The book is built in a
-temporary folder's ``_build/``, not the checkout's, with a screenshot of each
+copy of the checkout in a temporary folder, into its ``_build/``, with a screenshot of each
 chapter in its ``screenshots/``: pytest keeps its last three runs' temporary
 folders, the latest as ``/tmp/pytest-of-$USER/pytest-current/book0/`` (with
 ``-n``, ``.../pytest-current/popen-gw*/book0/``). The browser is Debian's
@@ -34,9 +34,10 @@ from markdown_it.renderer import RendererHTML
 from myst_parser.config.main import MdParserConfig
 from myst_parser.parsers.mdit import create_md_parser
 
-from nbcode.book import ROOT, chapter_paths, colab_url, reader_path
-from nbcode.publish import HANG, PDF_NAME, PREPARE_FOR_PRINT, ZIP_NAME, chapter_pages, stamp
-from nbcode.serve import serve_folder
+import nbcode
+from booktools.book import ROOT, chapter_paths, colab_url, copy_checkout, reader_path
+from booktools.publish import HANG, PDF_NAME, PREPARE_FOR_PRINT, ZIP_NAME, chapter_pages, stamp
+from booktools.serve import serve_folder
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHAPTERS = chapter_paths()
@@ -54,14 +55,21 @@ pytestmark = pytest.mark.skipif(
 
 @pytest.fixture(scope="module")
 def build(tmp_path_factory):
-    """Build the book and its PDF as the README does, into a temporary folder's ``_build/``; return that."""
+    """Build the book and its PDF as the README does, from a copy of this checkout; return the copy's ``_build/``.
+
+    A copy, so that the environment's ``nbcode`` (installed from this checkout)
+    belongs to another checkout than the book being built, as when a maintainer
+    builds a second clone: the book's machinery must work on the folder it
+    builds, not on where ``nbcode`` is installed.
+    """
     folder = tmp_path_factory.mktemp("book")
+    copy_checkout(folder, history=True)
+    assert Path(nbcode.__file__).resolve().parents[1] != folder.resolve()
     jupyter_book = Path(sys.executable).with_name("jupyter-book")  # of this environment
-    book = subprocess.run([str(jupyter_book), "build", str(ROOT), "-W", "--keep-going", "--path-output", str(folder)],
-                          capture_output=True, text=True)
+    book = subprocess.run([str(jupyter_book), "build", ".", "-W", "--keep-going"], capture_output=True, text=True,
+                          cwd=folder)
     assert book.returncode == 0, f"the book did not build cleanly:\n{book.stdout[-3000:]}{book.stderr[-3000:]}"
-    pdf = subprocess.run([sys.executable, "-m", "nbcode.publish", "pdf", "--path-output", str(folder)],
-                         capture_output=True, text=True, cwd=ROOT)
+    pdf = subprocess.run([sys.executable, "-m", "booktools.publish", "pdf"], capture_output=True, text=True, cwd=folder)
     assert pdf.returncode == 0, f"the PDF was not printed:\n{pdf.stdout[-3000:]}{pdf.stderr[-3000:]}"
     return folder / "_build"
 

@@ -11,8 +11,8 @@ import pytest
 import yaml
 from IPython.core.inputtransformer2 import TransformerManager
 
-from nbcode.book import ROOT, book_config, chapter_paths, colab_url, expected_cells, glued_values
-from nbcode.variants import EXPECTED, PROFILES, VARIANTS
+from booktools.book import ROOT, book_config, chapter_paths, colab_url, expected_cells, glued_values
+from booktools.variants import EXPECTED, PROFILES, VARIANTS
 
 CHAPTERS = chapter_paths()
 IDS = [path.stem for path in CHAPTERS]
@@ -44,8 +44,8 @@ def test_title_badge_and_colab_cell_follow_config(chapter):
     assert re.match(r"# \d+\. \S", notebook.cells[0].source), "the first cell must be the title: '# N. Title'"
     badge, setup = expected_cells(path)
     sources = [cell.source for cell in notebook.cells]
-    assert badge in sources and setup in sources, "run `python -m nbcode.book sync` after changing _config.yml"
-    assert colab_url(f"notebooks/{path.name}") in badge, "the badge opens the reader notebook (nbcode.reader)"
+    assert badge in sources and setup in sources, "run `python -m booktools.book sync` after changing _config.yml"
+    assert colab_url(f"notebooks/{path.name}") in badge, "the badge opens the reader notebook (booktools.reader)"
     setup_cell = next(cell for cell in notebook.cells if cell.source == setup)
     assert setup_cell.outputs == [], "outside Colab the install cell prints nothing"
 
@@ -60,7 +60,7 @@ def test_colab_url_derives_from_the_config():
 def test_ran_in_order_from_a_fresh_kernel_without_errors(chapter):
     _, notebook = chapter
     counts = [cell.execution_count for cell in code_cells(notebook)]
-    assert counts == list(range(1, len(counts) + 1)), "re-run with `python -m nbcode.book run`"
+    assert counts == list(range(1, len(counts) + 1)), "re-run with `python -m booktools.book run`"
     assert not any(output.output_type == "error" for cell in code_cells(notebook) for output in cell.outputs)
 
 
@@ -72,7 +72,7 @@ def test_outputs_are_clean_and_small(chapter):
             text = output.get("text", "") + json.dumps({k: v for k, v in output.get("data", {}).items()
                                                         if not k.startswith("image/")})
             assert not PERSONAL.search(text), f"a path or user name in the output of:\n{cell.source}"
-            assert "\r" not in text, "progress-bar residue: regenerate with `python -m nbcode.book run`"
+            assert "\r" not in text, "progress-bar residue: regenerate with `python -m booktools.book run`"
 
 
 def test_parameters_cell_and_variant_table_agree(chapter):

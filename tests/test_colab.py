@@ -33,8 +33,8 @@ from nbformat.v4 import new_code_cell, new_notebook
 from torchvision.datasets import MNIST, FashionMNIST
 
 from nbcode import data
-from nbcode.book import SETUP_TAG, _github, book_config, chapter_paths
-from nbcode.serve import serve_folder
+from booktools.book import SETUP_TAG, _github, book_config, chapter_paths
+from booktools.serve import serve_folder
 
 CHAPTERS = chapter_paths()
 OFFLINE = data.data_root()

@@ -6,7 +6,6 @@ through the very statements the chapters run.
 
 import shutil
 import urllib.error
-from pathlib import Path
 
 import pytest
 import torch

@@ -22,7 +22,7 @@ import torch
 from torch import nn
 
 from nbcode import exercises
-from nbcode.book import chapter_paths
+from booktools.book import chapter_paths
 from nbcode.exercises import CORRECT, NOT_ATTEMPTED, NOT_QUITE, ___
 
 CHAPTERS = {int(path.name[:2]): path for path in chapter_paths()}

@@ -9,10 +9,10 @@ import pytest
 import torch
 
 from nbcode import models
-from nbcode.book import ROOT, glued_values
+from booktools.book import ROOT, glued_values
 from nbcode.models import CharTransformer, make_cnn
 from nbcode.train import count_parameters
-from nbcode.variants import VARIANTS
+from booktools.variants import VARIANTS
 
 # Which chapter teaches each model (and prints its code), and which other chapters build it from nbcode.models.
 TEACHERS = {"07_cnn": ["conv_block", "make_cnn"], "10_transformer": ["CharTransformer"]}
@@ -110,7 +110,7 @@ def test_teaching_chapters_committed_outputs_show_the_current_code(chapter):
         shown = "".join(output.get("text", "") for output in cell.outputs if output.output_type == "stream")
         assert inspect.getsource(getattr(models, name)) in shown, (
             f"chapters/{chapter}.ipynb shows other code for {name} than nbcode/models.py has: re-execute it "
-            f"with `python -m nbcode.book run chapters/{chapter}.ipynb`")
+            f"with `python -m booktools.book run chapters/{chapter}.ipynb`")
 
 
 def test_the_judge_of_chapter_11_has_chapter_7s_width():

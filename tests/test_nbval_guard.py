@@ -10,7 +10,7 @@ import sys
 
 import nbformat
 
-from nbcode.book import ROOT
+from booktools.book import ROOT
 
 CHAPTER = ROOT / "chapters" / "01_neuron.ipynb"
 
@@ -26,7 +26,8 @@ def run_chapter(notebook, tmp_path, mode):
     run = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--nbval", "--nbval-current-env",
          "--nbval-sanitize-with", "nbval_sanitize.cfg", f"chapters/{CHAPTER.name}"],
-        cwd=tmp_path, capture_output=True, text=True, timeout=600, env=os.environ | {"NBCODE_COMPARE": mode},
+        cwd=tmp_path, capture_output=True, text=True, timeout=600, env=os.environ | {"NBCODE_COMPARE": mode,  # the copied conftest imports this checkout's booktools
+                          "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))},
     )
     assert f"chapter outputs: {mode} mode" in run.stdout
     return run

@@ -13,7 +13,7 @@ import torch
 from nbval.kernel import CURRENT_ENV_KERNEL_NAME, start_new_kernel
 from packaging.version import Version
 
-from nbcode import numerics
+from booktools import numerics
 
 PINS = "torch==2.14.1\nnumpy==2.4.6  # comment\n-e .\n"
 

@@ -7,8 +7,8 @@ import zipfile
 import nbformat
 import pytest
 
-from nbcode import publish
-from nbcode.book import ROOT, chapter_paths, reader_path
+from booktools import publish
+from booktools.book import ROOT, chapter_paths, reader_path
 
 MACHINE = {"platform": "Linux", "python": "3.11.7", "torch": "2.14.1", "cpu_count": 2, "gpu": None}
 

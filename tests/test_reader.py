@@ -1,4 +1,4 @@
-"""The reader notebooks (``notebooks/``, :mod:`nbcode.reader`): up to date, and rendered by Jupyter without MyST.
+"""The reader notebooks (``notebooks/``, :mod:`booktools.reader`): up to date, and rendered by Jupyter without MyST.
 
 Each committed reader notebook must be what its chapter gives now (the
 generator's check), and what each chapter gives must read in Jupyter as the
@@ -21,8 +21,8 @@ from bs4 import BeautifulSoup
 from myst_nb.core.variables import format_plain_text
 from nbconvert import HTMLExporter
 
-from nbcode import reader
-from nbcode.book import READER_FOLDER, ROOT, chapter_paths, glued_texts, reader_path
+from booktools import reader
+from booktools.book import READER_FOLDER, ROOT, chapter_paths, glued_texts, reader_path
 
 CHAPTERS = chapter_paths()
 # The dropdowns of a chapter's markdown cell: title and content (their content holds no ":::" of its own).
@@ -33,7 +33,7 @@ GLUED = {"x": "0.98765", "n": "1234567", "words": "'a *starred* word'"}
 
 def test_every_reader_notebook_is_what_its_chapter_gives_now():
     stale = [path.relative_to(ROOT).as_posix() for path in reader.stale_notebooks()]
-    assert stale == [], f"out of date with their chapters: {stale}; run python -m nbcode.reader"
+    assert stale == [], f"out of date with their chapters: {stale}; run python -m booktools.reader"
 
 
 def test_reader_notebooks_are_neither_run_by_nbval_nor_pages_of_the_book():

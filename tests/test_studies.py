@@ -13,10 +13,10 @@ import nbformat
 import pytest
 
 import studies
-from nbcode import numerics
+from booktools import numerics
 from nbcode import studies as recorded
-from nbcode.book import ROOT, glued_values
-from nbcode.variants import EXPECTED, _parameters_used
+from booktools.book import ROOT, glued_values
+from booktools.variants import EXPECTED, _parameters_used
 
 NAMES = studies.names()
 DATA = os.environ.get("NBCODE_DATA")

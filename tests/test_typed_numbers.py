@@ -14,7 +14,7 @@ import tomllib
 import nbformat
 import pytest
 
-from nbcode.book import ROOT, chapter_paths
+from booktools.book import ROOT, chapter_paths
 
 QUOTED_FILE = ROOT / "tests" / "quoted_numbers.toml"
 GLUE_ROLE = re.compile(r"\{glue(?::\w+)?\}`[^`]*`")

@@ -6,8 +6,8 @@ import sys
 import pytest
 
 import studies
-from nbcode.book import ROOT
-from nbcode.variants import EXPECTED
+from booktools.book import ROOT
+from booktools.variants import EXPECTED
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
 unseen = importlib.import_module("unseen_seeds")

@@ -9,7 +9,7 @@ import papermill
 import pytest
 import torch
 
-from nbcode import variants
+from booktools import variants
 
 
 @pytest.mark.parametrize("chapter", list(variants.VARIANTS))
@@ -61,11 +61,11 @@ def _execution_that_glues(values):
 def test_the_command_exits_1_when_a_headline_value_leaves_its_range(neuron_test_acc, status, monkeypatch, tmp_path):
     values = {"neuron_test_acc": neuron_test_acc, "moons_hidden_acc": 0.98, "moons_neuron_acc": 0.9}
     monkeypatch.setattr(papermill, "execute_notebook", _execution_that_glues(values))
-    monkeypatch.setattr(sys, "argv", ["nbcode.variants", "--profile", "smoke", "--out", str(tmp_path), "01_neuron"])
-    # Run as `python -m nbcode.variants` is, in a fresh copy of the module (unimported first, so runpy does not warn).
-    monkeypatch.delitem(sys.modules, "nbcode.variants")
+    monkeypatch.setattr(sys, "argv", ["booktools.variants", "--profile", "smoke", "--out", str(tmp_path), "01_neuron"])
+    # Run as `python -m booktools.variants` is, in a fresh copy of the module (unimported first, so runpy does not warn).
+    monkeypatch.delitem(sys.modules, "booktools.variants")
     with pytest.raises(SystemExit) as exited:
-        runpy.run_module("nbcode.variants", run_name="__main__")
+        runpy.run_module("booktools.variants", run_name="__main__")
     assert exited.value.code == status
 
 

@@ -12,7 +12,7 @@ import torch
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence
 
-from . import Exercise, NotQuite, as_number, attempt, function, name_mistake, number
+from . import Exercise, NotQuite, as_number, function, name_mistake, number
 
 SETUP = "import torch\nfrom torch import nn\nfrom torch.nn.utils.rnn import pack_padded_sequence\n"
 

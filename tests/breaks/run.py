@@ -24,7 +24,6 @@ the runs on the real code. It exits 1 when any break goes unnoticed.
 
 import argparse
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -33,6 +32,8 @@ import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))  # run as a script: find booktools in this checkout
+from booktools.book import copy_checkout
 FOLDER = Path(__file__).resolve().parent
 FIELDS = {"name", "file", "old", "new", "tests"}
 
@@ -47,18 +48,6 @@ def load_breaks(folder=FOLDER):
                 raise ValueError(f"{path.name}, break {number}: missing {sorted(missing)}; each needs {sorted(FIELDS)}")
             breaks.append(entry | {"source": path.name})
     return breaks
-
-
-def copy_checkout(destination):
-    """Copy the files git knows of or would add (tracked, and untracked but not ignored) into ``destination``."""
-    listed = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=ROOT,
-                            capture_output=True, check=True).stdout.decode().split("\0")
-    for name in filter(None, listed):
-        source = ROOT / name
-        if source.is_file():
-            target = destination / name
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, target)
 
 
 def run_tests(copy, tests):

@@ -7,8 +7,8 @@ Colab badges, the book's Colab launch button and the notebook zip hand a
 reader ``notebooks/NN_topic.ipynb`` instead, which this module writes from
 ``chapters/NN_topic.ipynb``::
 
-    python -m nbcode.reader            # (re)write every reader notebook
-    python -m nbcode.reader --check    # write nothing; exit 1 naming each one out of date
+    python -m booktools.reader            # (re)write every reader notebook
+    python -m booktools.reader --check    # write nothing; exit 1 naming each one out of date
 
 Run it after changing a chapter (its text or its outputs); the tests run the
 check. In the markdown cells:
@@ -140,7 +140,7 @@ def _role(match, glued, config, root):
         return _escaped(re.sub(r"\s*<[^<>]*>$", "", content))
     if name == "cite" or name.startswith("cite:"):  # plain {cite} is sphinxcontrib-bibtex's {cite:p}
         return _escaped(_citation(content, name.partition(":")[2] or "p", config, root))
-    raise ValueError(f"the role {{{name}}} has no form for Jupyter yet: give it one in nbcode/reader.py")
+    raise ValueError(f"the role {{{name}}} has no form for Jupyter yet: give it one in booktools/reader.py")
 
 
 def _options(content):
@@ -178,7 +178,7 @@ def _directive(token, glued, config, root):
         return _blockquote(argument, inner)
     if name in admonitionlabels:
         return _blockquote(str(admonitionlabels[name]), inner)
-    raise ValueError(f"the directive {{{name}}} has no form for Jupyter yet: give it one in nbcode/reader.py")
+    raise ValueError(f"the directive {{{name}}} has no form for Jupyter yet: give it one in booktools/reader.py")
 
 
 def _indented(text, indent):
@@ -188,7 +188,7 @@ def _indented(text, indent):
 def convert_markdown(text, glued, config=None, root=ROOT):
     """One markdown cell's source with its MyST turned into markdown and HTML that Jupyter renders.
 
-    ``glued`` maps each glued name to its ``text/plain`` form (:func:`nbcode.book.glued_texts`).
+    ``glued`` maps each glued name to its ``text/plain`` form (:func:`booktools.book.glued_texts`).
     Blocks are found by the book's own parser, so that code and math keep
     every character and a directive nested in a list keeps its indentation;
     every role and directive in the rest is converted, or raises ValueError.
@@ -291,7 +291,7 @@ def write_notebooks(root=ROOT, chapters=None):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m nbcode.reader", description=__doc__,
+    parser = argparse.ArgumentParser(prog="python -m booktools.reader", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--check", action="store_true",
                         help="write nothing; exit 1 naming every reader notebook out of date with its chapter")
@@ -301,13 +301,13 @@ def main(argv=None):
         try:
             if args.check:
                 for path in stale_notebooks(chapters=[chapter]):
-                    print(f"out of date: {path.relative_to(ROOT)} (run python -m nbcode.reader)")
+                    print(f"out of date: {path.relative_to(ROOT)} (run python -m booktools.reader)")
                     failed = True
             else:
                 for path in write_notebooks(chapters=[chapter]):
                     print(f"wrote {path.relative_to(ROOT)}")
         except ValueError as error:  # MyST the generator cannot convert, or a value the chapter does not glue
-            print(f"python -m nbcode.reader: {error}", file=sys.stderr)
+            print(f"python -m booktools.reader: {error}", file=sys.stderr)
             failed = True
     sys.exit(1 if failed else 0)
 

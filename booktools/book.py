@@ -2,9 +2,9 @@
 
 The Colab links and the Colab install cell of every chapter derive from
 ``_config.yml`` (``repository`` and ``launch_buttons``); after changing it, run
-``python -m nbcode.book sync`` to rewrite them. The links open the chapter's
-reader notebook (``notebooks/``, written by ``python -m nbcode.reader``), not
-the chapter itself: Colab renders no MyST. ``python -m nbcode.book run
+``python -m booktools.book sync`` to rewrite them. The links open the chapter's
+reader notebook (``notebooks/``, written by ``python -m booktools.reader``), not
+the chapter itself: Colab renders no MyST. ``python -m booktools.book run
 chapters/NN_topic.ipynb`` re-executes a chapter in place from a fresh kernel
 with its default parameters: the way to regenerate its committed outputs.
 """
@@ -16,7 +16,7 @@ from pathlib import Path
 
 
 __all__ = ["ROOT", "READER_FOLDER", "book_config", "chapter_paths", "reader_path", "colab_url", "glued_texts",
-           "glued_values", "expected_cells", "sync_notebook", "run_in_place"]
+           "glued_values", "expected_cells", "sync_notebook", "copy_checkout", "run_in_place"]
 
 ROOT = Path(__file__).resolve().parent.parent
 CHAPTERS = ROOT / "chapters"
@@ -101,7 +101,7 @@ def sync_notebook(path, config=None):
     Returns True if the notebook changed. The install cell's outputs are
     untouched: outside Colab it prints nothing.
     """
-    import nbformat  # here, not at the top: nbcode.variants' tables import without Jupyter's packages
+    import nbformat  # here, not at the top: booktools.variants' tables import without Jupyter's packages
 
     notebook = nbformat.read(path, as_version=4)
     badge, setup = _tagged(notebook, BADGE_TAG), _tagged(notebook, SETUP_TAG)
@@ -114,7 +114,7 @@ def sync_notebook(path, config=None):
 
 
 def glued_texts(notebook):
-    """``{name: text}``: the ``text/plain`` form of every value a notebook glued with ``myst_nb.glue``.
+    """``{name: text}``: the ``text/plain`` form of every value a notebook glued with ``nbcode.glue``.
 
     As myst-nb reads them for ``{glue:text}``: a name glued twice keeps its last value.
     """
@@ -130,7 +130,7 @@ def glued_texts(notebook):
 
 
 def glued_values(notebook):
-    """``{name: value}`` for every value a notebook glued with ``myst_nb.glue``.
+    """``{name: value}`` for every value a notebook glued with ``nbcode.glue``.
 
     Values are read back from their text form, so numbers come back as numbers.
     """
@@ -143,14 +143,36 @@ def glued_values(notebook):
     return values
 
 
+def copy_checkout(destination, root=ROOT, history=False):
+    """Copy the files git knows of or would add (tracked, and untracked but not ignored) into ``destination``.
+
+    With ``history``, the copy gets the checkout's ``.git`` too, so that what
+    reads the history (each chapter's stamp) reads the same there.
+    """
+    import shutil
+    import subprocess
+
+    root, destination = Path(root), Path(destination)
+    listed = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=root,
+                            capture_output=True, check=True).stdout.decode().split("\0")
+    for name in filter(None, listed):
+        source = root / name
+        if source.is_file():
+            target = destination / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target)
+    if history:
+        shutil.copytree(root / ".git", destination / ".git")
+
+
 def run_in_place(path, timeout=1800):
     """Execute a chapter top to bottom in a fresh kernel and save it with its outputs.
 
-    The kernel runs in the pinned numerical setting of :mod:`nbcode.numerics`,
+    The kernel runs in the pinned numerical setting of :mod:`booktools.numerics`,
     the one the tests compare in, so the saved outputs reproduce on other machines
     of this processor's vendor, which is saved in the notebook's metadata
     (``nbcode.recorded_on``) for the tests to read, with the PyTorch version and
-    the machine in words for the chapter's stamp (:mod:`nbcode.publish`).
+    the machine in words for the chapter's stamp (:mod:`booktools.publish`).
     """
     import nbformat
     import torch
@@ -170,7 +192,7 @@ def run_in_place(path, timeout=1800):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m nbcode.book", description=__doc__,
+    parser = argparse.ArgumentParser(prog="python -m booktools.book", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("sync", help="rewrite every chapter's Colab badge and install cell from _config.yml")

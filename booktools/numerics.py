@@ -9,7 +9,7 @@ accuracy. Measured on an AVX-512 machine, a small CNN trained for ten steps
 ends with other weights under ``ATEN_CPU_CAPABILITY=avx2`` and again under
 ``ONEDNN_MAX_CPU_ISA=AVX2``; ``MKL_CBWR=COMPATIBLE`` changes a small MLP.
 
-So the tests and ``python -m nbcode.book run`` execute every chapter in one
+So the tests and ``python -m booktools.book run`` execute every chapter in one
 pinned setting, :data:`PINNED`: the AVX2 code path of all three libraries
 (every x86-64 processor of the last decade has AVX2) and one thread, since a
 sum split over threads is added in an order that depends on the thread count.
@@ -17,7 +17,7 @@ Outputs recorded that way are meant to reproduce, bit for bit, on any x86-64
 Linux machine with AVX2, the pinned requirements and a processor of the
 vendor that recorded them, whatever its generation (MKL's vector math, behind
 ``torch.sqrt`` and so every Adam step, takes its own path on each vendor's
-processors whatever ``MKL_CBWR`` says). ``python -m nbcode.book run`` writes
+processors whatever ``MKL_CBWR`` says). ``python -m booktools.book run`` writes
 that vendor into each chapter's metadata (:func:`recorded_vendor`), so chapters
 recorded on different machines are each compared in the right mode;
 ``benchmarks/cross_cpu.py`` measures how far that holds on emulated processors.
@@ -67,7 +67,7 @@ def chapter_environment(environ=None):
     here, against the folder the command was run in, because notebooks run in
     ``chapters/``, where the relative path would point elsewhere.
     """
-    from .data import DATA_ENV, absolute_data_folder
+    from nbcode.data import DATA_ENV, absolute_data_folder
 
     environ = dict(os.environ if environ is None else environ)
     numerics = environ.get("NBCODE_NUMERICS", "pinned")

@@ -2,7 +2,7 @@
 
 The **stamp** under a chapter's title says what produced the outputs the reader
 sees: the PyTorch version and machine saved in the notebook when it was
-regenerated (``python -m nbcode.book run``), the chapter's time at its
+regenerated (``python -m booktools.book run``), the chapter's time at its
 defaults and its gpu profile's result from ``benchmarks/results/``, and the
 date of the commit that last changed its outputs, from git. The book's Sphinx
 extension (``_ext/offline_book.py``) writes it at every build; nothing in it
@@ -13,10 +13,10 @@ browser test already uses) from the book built as a single HTML page, once
 MathJax has typeset the math, so it needs neither a TeX installation nor a
 browser download::
 
-    python -m nbcode.publish pdf      # writes _build/html/neural-networks-tested.pdf
+    python -m booktools.publish pdf      # writes _build/html/neural-networks-tested.pdf
 
 The **zip** of all chapter notebooks is written by every HTML build. It holds
-each chapter's reader notebook (``notebooks/``, :mod:`nbcode.reader`), the one
+each chapter's reader notebook (``notebooks/``, :mod:`booktools.reader`), the one
 the Colab badges open: the chapters themselves read well only where MyST renders.
 """
 
@@ -320,7 +320,7 @@ def build_pdf(root=ROOT, out=None, path_output=None):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m nbcode.publish", description=__doc__,
+    parser = argparse.ArgumentParser(prog="python -m booktools.publish", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True)
     pdf = commands.add_parser("pdf", help=f"print the whole book to _build/html/{PDF_NAME}")

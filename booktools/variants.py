@@ -10,7 +10,7 @@ Profiles:
 ``EXPECTED`` holds the range each headline value must fall in, per profile;
 the ranges come from runs with several seeds. Run variants with::
 
-    python -m nbcode.variants --profile smoke --out variants-out [01_neuron ...]
+    python -m booktools.variants --profile smoke --out variants-out [01_neuron ...]
 
 which executes the chapters with papermill, checks the expected ranges, and
 writes ``summary.json`` and ``summary.md`` (seconds, glued values, parameters,
@@ -539,7 +539,7 @@ def _markdown(profile, summary):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m nbcode.variants", description=__doc__,
+    parser = argparse.ArgumentParser(prog="python -m booktools.variants", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--profile", required=True, help=f"one of {', '.join(PROFILES)}")
     parser.add_argument("--out", required=True, type=Path, help="folder for executed notebooks and summaries")
