@@ -6,8 +6,8 @@ benchmarks/results/PROFILE.json, which keep every glued value under its glue
 name. The page is for readers: each chapter's time as a bar chart (cpu, and
 gpu where it has run) against the chapter's time budget, the machine behind
 each profile, and per chapter its headline values (the ones
-``booktools.variants.EXPECTED`` checks) named in words (``benchmarks/headlines.py``),
-with the accepted range and the seeds behind each. The page is generated,
+``booktools.variants.EXPECTED`` checks) named in words, with the accepted range
+and the seeds behind each, all from ``chapters/headlines.toml``. The page is generated,
 never edited: a test checks that the committed page equals this script's output.
 
 Example: python benchmarks/statistics_page.py   (writes statistics.md)
@@ -19,10 +19,9 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))  # run as a script: find benchmarks.headlines and nbcode from the checkout
+sys.path.insert(0, str(ROOT))  # run as a script: find booktools in this checkout
 
-from benchmarks.headlines import HEADLINES  # noqa: E402
-from booktools.variants import CPU_BUDGET_SECONDS, EXPECTED  # noqa: E402
+from booktools.variants import CPU_BUDGET_SECONDS, HEADLINES  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results"
 PROFILES = ("cpu", "gpu")
@@ -117,7 +116,7 @@ def time_chart(summaries, chapters):
 
 def page(results=RESULTS):
     summaries = load(results)
-    chapters = list(EXPECTED)
+    chapters = list(HEADLINES)
     lines = ["# Execution statistics", "",
              "Every chapter is run top to bottom as a test, and its headline numbers must fall in ranges set from "
              "runs with several seeds. This page shows the latest full runs: how long each chapter took, on which "
@@ -149,9 +148,9 @@ def page(results=RESULTS):
         header = "| value | cpu | accepted (cpu) | seeds |" + (" gpu |" if gpu else "")
         lines += [f"### {chapter_title(chapter)}", "", header, "| --- | ---: | --- | --- |" + (" ---: |" if gpu else "")]
         cpu_values = summaries.get("cpu", {}).get("chapters", {}).get(chapter, {}).get("values", {})
-        for name, ranges in EXPECTED[chapter].items():
-            words, seeds = HEADLINES[chapter][name]
-            row = (f"| {words} | {_number(cpu_values.get(name, 'not run'))} | {_range(*ranges['cpu'])} | {seeds} |")
+        for name, entry in HEADLINES[chapter].items():
+            row = (f"| {entry['what']} | {_number(cpu_values.get(name, 'not run'))} | {_range(*entry['cpu'])} | "
+                   f"{entry['seeds']} |")
             if gpu:
                 row += f" {_number(gpu['values'].get(name, 'not glued'))} |"
             lines.append(row)

@@ -1,6 +1,7 @@
 """Parameterised runs of the chapters with papermill."""
 
 import json
+import re
 import runpy
 import sys
 
@@ -76,3 +77,29 @@ def test_values_out_of_range_or_missing_are_reported():
     # An upper end can fail too: a single neuron that separates two moons would mean the chapter changed.
     assert "outside [0.8, 0.93]" in variants.check_values("01_neuron", "cpu", good | {"moons_neuron_acc": 0.99})[0]
     assert "not glued" in variants.check_values("01_neuron", "cpu", {})[0]
+
+
+def test_every_headline_value_is_named_in_words_with_the_reason_for_its_ranges():
+    for chapter, names in variants.HEADLINES.items():
+        for name, entry in names.items():
+            assert entry["what"] and entry["seeds"] and entry["why"], (chapter, name)
+            assert "_" not in entry["what"], (chapter, name)  # readers get words, not glue names
+
+
+@pytest.mark.parametrize("entry, message", [
+    ('what = "w"\nseeds = "s"\nsmoke = [0, 1]\ncpu = [0, 1]', "missing ['why']"),
+    ('what = "w"\nseeds = "s"\nwhy = "y"\nsmoke = [0, 1]\ncpu = [0, 1]\ncpu_gpu = [0, 1]', "unknown ['cpu_gpu']"),
+    ('what = "w"\nseeds = "s"\nwhy = "y"\nsmoke = [0, 1]\ncpu = [0.9, 0.8]', "cpu = [0.9, 0.8] is not"),
+    ('what = "w"\nseeds = "s"\nwhy = "y"\nsmoke = [0, 1]\ncpu = [0, 1]\ngpu = [0.5]', "gpu = [0.5] is not"),
+], ids=["missing", "unknown", "inverted", "one_end"])
+def test_a_malformed_headline_entry_is_an_error_that_names_it(tmp_path, entry, message):
+    path = tmp_path / "headlines.toml"
+    path.write_text(f"[01_neuron.neuron_test_acc]\n{entry}\n")
+    with pytest.raises(ValueError, match=r"headlines.toml, \[01_neuron.neuron_test_acc\]: .*" + re.escape(message)):
+        variants.read_headlines(path)
+
+
+def test_a_range_missing_for_gpu_is_the_cpu_one(tmp_path):
+    path = tmp_path / "headlines.toml"
+    path.write_text('[c.n]\nwhat = "w"\nseeds = "s"\nwhy = "y"\nsmoke = [0, 1]\ncpu = [0.5, 1]\n')
+    assert variants.read_headlines(path)["c"]["n"]["gpu"] == (0.5, 1)
