@@ -2,7 +2,8 @@
 
 Beside ``nbcode`` (what the chapters import) and not part of it: maintaining the
 chapters (:mod:`booktools.book`: Colab links, glued values, re-running a chapter
-in place), their variants and headline ranges (:mod:`booktools.variants`), the
+in place), their variants and the checking of their headline values against
+the ranges in ``chapters/headlines.toml`` (:mod:`booktools.variants`), the
 pinned numerics under which outputs reproduce (:mod:`booktools.numerics`), the
 reader notebooks (:mod:`booktools.reader`), each chapter's stamp, the PDF and
 the notebook zip (:mod:`booktools.publish`), and a local server

@@ -28,10 +28,11 @@ CHAPTER = "08_autoencoder"
 # The chapter's cpu-default parameters (booktools.variants, 08_autoencoder, cpu); subset None is the whole data set.
 SETTINGS = {"code_size": 32, "epochs": 6, "denoising_epochs": 4, "batch_size": 128, "learning_rate": 2e-3,
             "noise_std": 0.4, "subset": None}
-# Every setting but subset is the chapter parameter of the same name (the tests compare them).
-PARAMETERS = {name: name for name in SETTINGS if name != "subset"}
+# Every setting is the chapter parameter of the same name (the tests compare them).
+PARAMETERS = {name: name for name in SETTINGS}
 SEEDS = list(range(5))
-SMOKE = {"epochs": 1, "denoising_epochs": 1, "subset": 1000}
+# The chapter's smoke variant (booktools.variants, 08_autoencoder, smoke), so --smoke measures its ranges.
+SMOKE = {"epochs": 2, "denoising_epochs": 2, "batch_size": 32, "subset": 3000}
 # Glued names of the chapter -> this study's keys; every key is named as the chapter glues it.
 GLUE = {name: name for name in (
     "ae_test_mse", "ae_probe_test_acc", "plain_on_noisy_mse", "dae_test_mse", "dae_clean_mse",

@@ -14,11 +14,11 @@ the study has five seeds, not ten; the chapter says so.
 """
 
 CHAPTER = "07_cnn"
-# subset: None trains and tests on the whole splits, as the chapter does; the smoke run keeps 1,000 images of each.
+# subset: None trains and tests on the whole splits, as the chapter does; its smoke variant, as SMOKE, keeps 1,000 of each.
 SETTINGS = {"fashion_epochs": 4, "mnist_epochs": 2, "cnn_width": 16, "batch_size": 128, "max_lr": 0.1, "subset": None}
 SEEDS = list(range(5))  # five: one seed costs more than a minute
 SMOKE = {"fashion_epochs": 1, "mnist_epochs": 1, "subset": 1000}
-PARAMETERS = {name: name for name in SETTINGS if name != "subset"}  # the chapter's parameters of the same names
+PARAMETERS = {name: name for name in SETTINGS}  # the chapter's parameters of the same names
 GLUE = {"cnn_fashion_test_acc": "fashion_acc", "cnn_mnist_test_acc": "mnist_acc", "cnn_mnist_errors": "mnist_errors"}
 
 

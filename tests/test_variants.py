@@ -1,4 +1,4 @@
-"""Parameterised runs of the chapters with papermill."""
+"""Parameterised runs of the chapters with papermill, and the headline ranges they are checked against."""
 
 import json
 import re
@@ -73,9 +73,12 @@ def test_the_command_exits_1_when_a_headline_value_leaves_its_range(neuron_test_
 def test_values_out_of_range_or_missing_are_reported():
     good = {"neuron_test_acc": 0.97, "moons_hidden_acc": 0.98, "moons_neuron_acc": 0.9}
     assert variants.check_values("01_neuron", "cpu", good) == []
-    assert "outside [0.95, 1.0]" in variants.check_values("01_neuron", "cpu", good | {"neuron_test_acc": 0.9})[0]
+    ranges = {name: variants.EXPECTED["01_neuron"][name]["cpu"] for name in good}
+    assert "outside [{}, {}]".format(*ranges["neuron_test_acc"]) in variants.check_values(
+        "01_neuron", "cpu", good | {"neuron_test_acc": 0.9})[0]
     # An upper end can fail too: a single neuron that separates two moons would mean the chapter changed.
-    assert "outside [0.8, 0.93]" in variants.check_values("01_neuron", "cpu", good | {"moons_neuron_acc": 0.99})[0]
+    assert "outside [{}, {}]".format(*ranges["moons_neuron_acc"]) in variants.check_values(
+        "01_neuron", "cpu", good | {"moons_neuron_acc": 0.99})[0]
     assert "not glued" in variants.check_values("01_neuron", "cpu", {})[0]
 
 
@@ -91,7 +94,9 @@ def test_every_headline_value_is_named_in_words_with_the_reason_for_its_ranges()
     ('what = "w"\nseeds = "s"\nwhy = "y"\nsmoke = [0, 1]\ncpu = [0, 1]\ncpu_gpu = [0, 1]', "unknown ['cpu_gpu']"),
     ('what = "w"\nseeds = "s"\nwhy = "y"\nsmoke = [0, 1]\ncpu = [0.9, 0.8]', "cpu = [0.9, 0.8] is not"),
     ('what = "w"\nseeds = "s"\nwhy = "y"\nsmoke = [0, 1]\ncpu = [0, 1]\ngpu = [0.5]', "gpu = [0.5] is not"),
-], ids=["missing", "unknown", "inverted", "one_end"])
+    ('what = "w"\nseeds = "s"\nwhy = "y"\nsmoke = [0, 1]\ncpu = 0.5', "cpu = 0.5 is not"),
+    ('what = "w"\nseeds = "s"\nwhy = "y"\nsmoke = [0, 1]\ncpu = [true, true]', "cpu = [True, True] is not"),
+], ids=["missing", "unknown", "inverted", "one_end", "a_number", "booleans"])
 def test_a_malformed_headline_entry_is_an_error_that_names_it(tmp_path, entry, message):
     path = tmp_path / "headlines.toml"
     path.write_text(f"[01_neuron.neuron_test_acc]\n{entry}\n")
