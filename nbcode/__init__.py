@@ -14,6 +14,7 @@ This file holds :func:`setup`, which every chapter calls first,
 
 import os
 import random
+import sys
 
 import numpy as np
 import torch
@@ -140,6 +141,26 @@ def _pick_device(device):
     return torch.device(device)
 
 
+def _use_deterministic_algorithms(mode):
+    """``torch.use_deterministic_algorithms(mode)``, without loading the compiler.
+
+    The public call imports ``torch._inductor`` only to copy ``mode`` into its
+    config, 2-4 s of a chapter's start on a small CPU, for chapters that never
+    compile. Set the flag directly, and give the compiler ``mode`` through its
+    config when it is loaded, or else through the variable it reads when it loads.
+    """
+    set_flag = getattr(torch._C, "_set_deterministic_algorithms", None)
+    if set_flag is None:  # a PyTorch without the private call: take the slow road
+        torch.use_deterministic_algorithms(mode)
+        return
+    set_flag(mode, warn_only=False)
+    inductor_config = sys.modules.get("torch._inductor.config")
+    if inductor_config is not None:
+        inductor_config.deterministic = mode
+    else:
+        os.environ["TORCHINDUCTOR_DETERMINISTIC"] = "1" if mode else "0"
+
+
 def setup(seed=0, device="auto", threads="auto", deterministic="auto"):
     """Make a chapter reproducible and pick where it runs; return the device.
 
@@ -163,7 +184,7 @@ def setup(seed=0, device="auto", threads="auto", deterministic="auto"):
     torch.set_num_threads(cpu_threads(threads))
     # cuBLAS reads this when it starts; without it deterministic mode raises on GPU.
     os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
-    torch.use_deterministic_algorithms(deterministic)
+    _use_deterministic_algorithms(deterministic)
     torch.backends.cudnn.benchmark = not deterministic
     torch.set_float32_matmul_precision("highest" if deterministic else "high")
     random.seed(seed)

@@ -1,3 +1,6 @@
+import os
+import subprocess
+import sys
 import random
 
 import numpy as np
@@ -73,3 +76,21 @@ def test_deterministic_switch():
     assert torch.get_float32_matmul_precision() == "highest"
     with pytest.raises(ValueError, match="deterministic="):
         nbcode.setup(device="cpu", deterministic="yes")
+
+
+def test_setup_leaves_the_compiler_unloaded_and_tells_it_the_mode():
+    # A fresh interpreter: this one may have loaded the compiler already.
+    script = (
+        "import sys, torch, nbcode\n"
+        "nbcode.setup(device='cpu')\n"
+        "assert torch.are_deterministic_algorithms_enabled()\n"
+        "print('torch._inductor' in sys.modules)\n"
+        "import torch._inductor.config as config\n"
+        "print(config.deterministic)\n"
+        "nbcode.setup(device='cpu', deterministic=False)\n"
+        "print(config.deterministic, torch.are_deterministic_algorithms_enabled())\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "TORCHINDUCTOR_DETERMINISTIC"}
+    out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True,
+                         text=True, check=True).stdout.split()
+    assert out == ["False", "True", "False", "False"]
