@@ -41,8 +41,9 @@ VARIANTS = {
         "gpu": {"device": "cuda"},
     },
     "02_forward": {
-        "smoke": {"batch_size": 2},
-        "cpu": {"seed": 0, "device": "auto", "batch_size": 4, "n_inputs": 3, "n_hidden": 5, "n_outputs": 2},
+        "smoke": {"batch_size": 2, "uat_steps": 200, "uat_seeds": 2},
+        "cpu": {"seed": 0, "device": "auto", "batch_size": 4, "n_inputs": 3, "n_hidden": 5, "n_outputs": 2,
+                "uat_steps": 1500, "uat_seeds": 10},
         "gpu": {"device": "cuda"},
     },
     "03_losses": {
@@ -97,13 +98,14 @@ VARIANTS = {
         "gpu": {"device": "cuda"},
     },
     "10_transformer": {
-        "smoke": {"seq2seq_steps": 300, "charlm_steps": 100, "pretrained_train_size": 200, "probe_label_counts": [50, 100],
+        "smoke": {"model_size": 32, "seq2seq_steps": 150, "charlm_size": 64, "charlm_layers": 2, "charlm_steps": 50,
+                  "polarity_subset": 100, "pretrained_train_size": 100, "probe_label_counts": [20, 50],
                   "probe_subsamples": 2, "finetune_epochs": 1},
         "cpu": {"seed": 0, "device": "auto", "model_size": 64, "seq2seq_steps": 500, "seq2seq_learning_rate": 3e-3,
                 "max_digits": 12, "charlm_context": 64, "charlm_size": 128, "charlm_layers": 3, "charlm_steps": 340,
                 "charlm_batch_size": 32, "charlm_learning_rate": 8e-3, "charlm_dropout": 0.0,
-                "pretrained_train_size": 8528, "probe_label_counts": [100, 1000], "probe_subsamples": 5,
-                "finetune_epochs": 0},
+                "pretrained_train_size": 8528, "polarity_subset": None, "probe_label_counts": [100, 1000],
+                "probe_subsamples": 5, "finetune_epochs": 0},
         "gpu": {"device": "cuda", "charlm_context": 256, "charlm_size": 384, "charlm_layers": 6, "charlm_steps": 5000,
                 "charlm_batch_size": 64, "charlm_learning_rate": 1e-3, "charlm_dropout": 0.2,
                 "pretrained_train_size": 8528,
@@ -251,7 +253,9 @@ def run_variant(chapter, path, parameters, out_dir):
     output = Path(out_dir) / f"{chapter}.ipynb"
     start = time.perf_counter()
     papermill.execute_notebook(str(path), str(output), parameters=parameters, cwd=str(path.parent),
-                               kernel_name="python3", progress_bar=False)
+                               kernel_name="python3", progress_bar=False,
+                               # written once at the end (and on an error), not after every cell: seconds saved
+                               request_save_on_cell_execute=False)
     seconds = time.perf_counter() - start
     executed = nbformat.read(output, as_version=4)
     return {"seconds": round(seconds, 1), "values": glued_values(executed), "parameters": _parameters_used(executed)}
