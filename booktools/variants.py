@@ -93,7 +93,7 @@ VARIANTS = {
         "gpu": {"device": "cuda", "epochs": 30, "denoising_epochs": 30},
     },
     "09_rnn": {
-        "smoke": {"subset": 2000, "epochs": 1, "long_length": 60, "range_length": 25, "range_steps": 150},
+        "smoke": {"subset": 2000, "epochs": 1, "long_length": 60, "range_steps": 200},
         "cpu": {"seed": 0, "device": "auto", "subset": None, "min_count": 2, "embedding_size": 64, "hidden_size": 64, "epochs": 10,
                 "batch_size": 64, "learning_rate": 2e-3, "dropout": 0.3, "long_length": 150, "range_length": 50,
                 "range_hidden": 16, "range_steps": 300, "range_learning_rate": 1e-2, "gate_bias": 2.0},
@@ -114,7 +114,7 @@ VARIANTS = {
                 "finetune_epochs": 3},
     },
     "11_gan": {
-        "smoke": {"gan_steps": 200, "ema_decay": 0.98, "classifier_epochs": 2, "judge_train_size": 8000,
+        "smoke": {"gan_steps": 300, "ema_decay": 0.98, "classifier_epochs": 2, "judge_train_size": 8000,
                   "n_samples": 200},
         "cpu": {"seed": 0, "device": "auto", "latent_size": 64, "width": 32, "gan_steps": 3400, "gan_batch_size": 32,
                 "generator_learning_rate": 2e-4, "discriminator_learning_rate": 1e-4, "ema_decay": 0.995,
