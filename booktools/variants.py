@@ -256,9 +256,7 @@ def run_variant(chapter, path, parameters, out_dir):
     output = Path(out_dir) / f"{chapter}.ipynb"
     start = time.perf_counter()
     papermill.execute_notebook(str(path), str(output), parameters=parameters, cwd=str(path.parent),
-                               kernel_name="python3", progress_bar=False,
-                               # written once at the end (and on an error), not after every cell: seconds saved
-                               request_save_on_cell_execute=False)
+                               kernel_name="python3", progress_bar=False)
     seconds = time.perf_counter() - start
     executed = nbformat.read(output, as_version=4)
     return {"seconds": round(seconds, 1), "values": glued_values(executed), "parameters": _parameters_used(executed)}
