@@ -138,11 +138,12 @@ def _sha256(path):
 
 def _fetch(name):
     """Make sure the files of ``SOURCES[name]`` are present and intact; return their paths."""
-    from torchvision.datasets.utils import download_and_extract_archive, download_url
-
     source, root = SOURCES[name], data_root()
     paths = {rel: root / rel for rel in source["files"]}
     if not all(path.exists() for path in paths.values()):
+        # Imported only to download: loading torchvision takes seconds, and the files are usually there.
+        from torchvision.datasets.utils import download_and_extract_archive, download_url
+
         folder = root / Path(next(iter(source["files"]))).parent
         url = source["url"]
         try:
