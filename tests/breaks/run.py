@@ -97,7 +97,7 @@ def main(argv=None):
     failures = 0
     with tempfile.TemporaryDirectory(prefix="nbcode-breaks-") as folder:
         copy = Path(folder)
-        copy_checkout(copy)
+        copy_checkout(copy, history=True)  # the browser test copies its checkout with git history, for the stamps
         for number, entry in enumerate(breaks, 1):
             start = time.monotonic()
             verdict, output = check(entry, copy, not arguments.no_baseline)
